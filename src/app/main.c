@@ -1,0 +1,42 @@
+/* main.c: trunkbridge's command line. Each verb lives in its own file. */
+#include "app/cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: trunkbridge <command> [options]\n"
+	        "\n"
+	        "commands:\n"
+	        "  decode [FILE]   parse one SIP message (a whole datagram) from\n"
+	        "                  FILE or stdin and print its structure, or why\n"
+	        "                  it is malformed and what a server answers.\n"
+	        "                  Exit 0 when valid, 1 when malformed.\n"
+	        "  version         print the version\n"
+	        "  help            this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "decode") == 0)
+		return cmd_decode(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0) {
+		printf("trunkbridge %s\n", TB_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "trunkbridge: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
