@@ -1,0 +1,116 @@
+/* transport.h: SIP over UDP, TCP and TLS on libevent 2.1.
+ *
+ * Listeners (IPv4 and IPv6) and connections, stream framing by the
+ * parser's incomplete/malformed answers, CRLF keep-alive (RFC 5626 3.5.1),
+ * idle and TLS-handshake timeouts, caps on connections in total and per
+ * source address, and outbound connections reused per (peer, transport,
+ * TLS profile). TLS sits under the framing (bufferevent_openssl): the layer
+ * above gets parsed messages and never sees whether bytes were encrypted.
+ *
+ * Ownership and threading: one layer per event loop (one thread). A
+ * connection belongs to the layer; the layer frees it when it closes. Users
+ * that keep a connection pointer across loop iterations take a reference
+ * (tp_conn_ref/unref) and check tp_conn_is_open before use.
+ */
+#ifndef TB_SIP_TRANSPORT_H
+#define TB_SIP_TRANSPORT_H
+
+#include "sip/msg/sip_msg.h"
+#include "sip/transp/tls.h"
+
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+struct tp_layer;
+struct tp_conn;
+
+struct tp_limits {
+	struct sip_limits sip;
+	uint32_t max_connections;
+	uint32_t max_connections_per_source;
+	uint32_t idle_timeout_ms;
+	uint32_t handshake_timeout_ms;
+	uint32_t connect_timeout_ms;
+};
+
+#define TP_LIMITS_DEFAULT                                                     \
+	((struct tp_limits){.sip = SIP_LIMITS_DEFAULT,                        \
+	                    .max_connections = 4096,                          \
+	                    .max_connections_per_source = 64,                 \
+	                    .idle_timeout_ms = 300000,                        \
+	                    .handshake_timeout_ms = 5000,                     \
+	                    .connect_timeout_ms = 5000})
+
+/* Where a message came from / goes to. For UDP, conn is NULL and addr is
+ * the peer; for TCP/TLS, conn is the connection (addr its peer). */
+struct tp_addr {
+	enum sip_transport transport;
+	struct tp_conn *conn;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int udp_fd; /* UDP: the listener socket it arrived on / leaves from */
+};
+
+/* A parsed message. buf/msg are valid only during the call. */
+typedef void tp_recv_h(void *arg, const struct tp_addr *src,
+                       struct sip_msg *msg);
+/* A request the parser refused with a status: the layer above may answer
+ * it statelessly (it has at least a start line). Optional. */
+typedef void tp_bad_h(void *arg, const struct tp_addr *src,
+                      const struct sip_parse_error *err, const char *buf,
+                      size_t len);
+
+struct tp_stats {
+	uint64_t msgs_in, msgs_out, malformed, keepalives;
+	uint64_t conns_accepted, conns_refused_total, conns_refused_per_source;
+	uint64_t tls_handshake_failures, idle_closed, handshake_timeouts;
+};
+
+struct tp_layer *tp_layer_new(struct event_base *base,
+                              const struct tp_limits *lim, tp_recv_h *recv,
+                              tp_bad_h *bad, void *arg);
+void tp_layer_free(struct tp_layer *tl);
+const struct tp_stats *tp_layer_stats(const struct tp_layer *tl);
+uint32_t tp_layer_conn_count(const struct tp_layer *tl);
+
+/* Listen on addr. tls is required for SIP_TP_TLS (the layer takes a
+ * reference). Returns 0, or -1 with the reason in err. */
+int tp_listen(struct tp_layer *tl, enum sip_transport tp,
+              const struct sockaddr *addr, socklen_t addrlen,
+              struct tls_profile *tls, char *err, size_t errlen);
+/* The port a listener got (for port 0 in tests), by index of creation. */
+int tp_listener_port(const struct tp_layer *tl, unsigned idx);
+
+/* Outcome of an outbound connection attempt. ok false: reason says why
+ * (DNS, refused, timeout, the TLS failure in OpenSSL's words). */
+typedef void tp_connect_h(void *arg, struct tp_conn *conn, bool ok,
+                          const char *reason);
+
+/* Get a connection to host:port over tp (TCP or TLS), reusing an open one
+ * made with the same profile; otherwise resolve (evdns, again at each
+ * attempt), connect and handshake. h is called exactly once, possibly
+ * before this returns (a reused connection, or a literal address that
+ * failed at once). Returns the connection while it is alive, NULL when the
+ * attempt could not start (h not called; reason in err) or already ended
+ * (h called). */
+struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,
+                           const char *host, uint16_t port,
+                           struct tls_profile *tls, tp_connect_h *h,
+                           void *arg, char *err, size_t errlen);
+
+/* Send bytes to a destination: a connection, or UDP to addr. 0 or -1. */
+int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,
+            size_t len);
+
+struct tp_conn *tp_conn_ref(struct tp_conn *c);
+void tp_conn_unref(struct tp_conn *c);
+bool tp_conn_is_open(const struct tp_conn *c);
+/* Close now (pending output is flushed first when graceful). */
+void tp_conn_close(struct tp_conn *c, bool graceful);
+const char *tp_conn_close_reason(const struct tp_conn *c);
+
+/* "1.2.3.4:5061" / "[::1]:5061" */
+void tp_addr_str(const struct sockaddr *sa, char *out, size_t outlen);
+
+#endif
