@@ -41,7 +41,7 @@ const uint8_t sip_cc[256] = {
 #undef A
 #undef C
 
-bool lex_skip_lws(struct lex *x)
+bool lex_skip_lws_slow(struct lex *x)
 {
 	const char *start = x->p;
 	const char *p = x->p;

@@ -51,7 +51,14 @@ static inline struct pl lex_rest(const struct lex *x)
 }
 
 /* Skip LWS (SP, HT, and line folds). Returns true if anything was skipped. */
-bool lex_skip_lws(struct lex *x);
+bool lex_skip_lws_slow(struct lex *x);
+static inline bool lex_skip_lws(struct lex *x)
+{
+	if (x->p >= x->e || (*x->p != ' ' && *x->p != '\t' && *x->p != '\r' &&
+	                     *x->p != '\n'))
+		return false;
+	return lex_skip_lws_slow(x);
+}
 
 /* SWS c SWS: skip LWS, expect c, skip LWS. On failure nothing moves. */
 bool lex_sep(struct lex *x, char c);

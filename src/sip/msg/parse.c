@@ -167,23 +167,36 @@ static enum sip_parse_result parse_status_line(struct sip_msg *m,
 	return SIP_PARSE_OK;
 }
 
+/* A value without the LWS after ':' and before the line end. */
+static inline struct pl trim_value(struct pl v)
+{
+	const char *p = v.p, *e = v.p + v.l;
+
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	                 e[-1] == '\n'))
+		e--;
+	return pl_span(p, e);
+}
+
 /* Call-ID = word [ "@" word ] */
 static bool valid_callid(struct pl v)
 {
-	size_t at = 0;
+	const char *p = v.p, *e = v.p + v.l;
 
-	if (v.l == 0)
+	while (p < e && cc_is(*p, CC_WORD))
+		p++;
+	if (p == v.p)
 		return false;
-	for (size_t i = 0; i < v.l; i++) {
-		if (v.p[i] == '@') {
-			if (at || i == 0 || i + 1 == v.l)
-				return false;
-			at = i;
-		} else if (!cc_is(v.p[i], CC_WORD)) {
+	if (p < e && *p == '@') {
+		const char *w = ++p;
+		while (p < e && cc_is(*p, CC_WORD))
+			p++;
+		if (p == w)
 			return false;
-		}
 	}
-	return true;
+	return p == e;
 }
 
 static bool parse_cseq(struct sip_msg *m, struct pl v)
@@ -471,8 +484,9 @@ enum sip_parse_result sip_msg_parse(struct sip_msg *m, const char *buf,
 		if (m->nhdr >= max_hdrs)
 			return fail(err, m->request ? 513 : 0,
 			            "too many header fields", buf, p);
+		/* '\n' is no token char, so this stops inside the line */
 		const char *q = p;
-		while (q < ce && cc_is(*q, CC_TOKEN))
+		while (cc_is(*q, CC_TOKEN))
 			q++;
 		struct pl name = pl_span(p, q);
 		while (q < ce && (*q == ' ' || *q == '\t'))
@@ -502,7 +516,7 @@ enum sip_parse_result sip_msg_parse(struct sip_msg *m, const char *buf,
 		m->first[i] = SIP_HDR_END;
 	for (unsigned i = m->nhdr; i-- > 0;) {
 		struct sip_hdr *h = &m->hdr[i];
-		h->value = pl_trim(h->value);
+		h->value = trim_value(h->value);
 		h->next = m->first[h->id];
 		m->first[h->id] = (uint16_t)i;
 	}
