@@ -21,14 +21,14 @@
 #include <string.h>
 #include <time.h>
 
-#define REPS 5
+#define REPS    5
 #define HDR_CAP 128
 
 /* Iterations per repetition, sized for about 0.2-0.4 s per repetition
  * (1-2 s per figure) on the 2-core development machine. Fixed so that two
  * runs do the same work. */
-#define ITERS_EAGER 250000L
-#define ITERS_ALL 100000L
+#define ITERS_EAGER  250000L
+#define ITERS_ALL    100000L
 #define ITERS_WARMUP 20000L
 
 struct msgbuf {
@@ -147,9 +147,10 @@ static int load(struct msgbuf *b, const char *dir, const char *file)
 		return -1;
 	}
 	if (sip_msg_validate(&g_msg, &err) != 0) {
-		fprintf(stderr, "bench_parse: %s does not validate: %s at "
-		        "%zu\n", path, err.reason ? err.reason : "?",
-		        err.offset);
+		fprintf(stderr,
+		        "bench_parse: %s does not validate: %s at "
+		        "%zu\n",
+		        path, err.reason ? err.reason : "?", err.offset);
 		return -1;
 	}
 	return 0;

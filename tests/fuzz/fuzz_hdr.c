@@ -43,7 +43,8 @@ static void check_addr(const struct sip_addr *a, const char *b, size_t l)
 	check_in(a->tag, b, l);
 	if (!a->star && a->uri.raw.p) {
 		check_in(a->uri.raw, b, l);
-		if (a->uri.scheme != SIP_URI_OTHER && !sip_uri_eq(&a->uri, &a->uri))
+		if (a->uri.scheme != SIP_URI_OTHER &&
+		    !sip_uri_eq(&a->uri, &a->uri))
 			abort();
 	}
 	g_sink += (uint32_t)a->tag.l + a->angle;

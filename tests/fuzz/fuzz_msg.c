@@ -206,7 +206,8 @@ static void do_single(const struct sip_msg *m, const char *buf, size_t len)
 	h = sip_msg_hdr(m, SIP_HDR_EXPIRES);
 	if (h && sip_uint_decode(&u, h->value) == 0)
 		g_sink += u;
-	for (h = sip_msg_hdr(m, SIP_HDR_SUPPORTED); h; h = sip_msg_hdr_next(m, h))
+	for (h = sip_msg_hdr(m, SIP_HDR_SUPPORTED); h;
+	     h = sip_msg_hdr_next(m, h))
 		g_sink += (uint32_t)sip_token_list_validate(h->value);
 	for (h = sip_msg_hdr(m, SIP_HDR_REQUIRE); h; h = sip_msg_hdr_next(m, h))
 		g_sink += (uint32_t)sip_token_list_validate(h->value);
@@ -306,8 +307,8 @@ static enum sip_parse_result parse_one(struct sip_msg *m, struct sip_hdr *hdr,
 
 /* Parse the first k bytes (own exactly-sized buffer) of a stream whose whole
  * parse gave r / full, and check the framing agrees. */
-static void check_prefix(const uint8_t *data, size_t k,
-                         enum sip_parse_result r, const struct sip_msg *full,
+static void check_prefix(const uint8_t *data, size_t k, enum sip_parse_result r,
+                         const struct sip_msg *full,
                          const struct sip_limits *lim)
 {
 	struct sip_msg m;
@@ -325,8 +326,7 @@ static void check_prefix(const uint8_t *data, size_t k,
 		if (k < full->consumed) {
 			if (rk != SIP_PARSE_INCOMPLETE)
 				abort();
-		} else if (rk != SIP_PARSE_OK ||
-		           m.consumed != full->consumed ||
+		} else if (rk != SIP_PARSE_OK || m.consumed != full->consumed ||
 		           m.raw.l != full->raw.l || m.nhdr != full->nhdr) {
 			abort();
 		}
@@ -375,7 +375,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* datagram, default and small limits, small header array */
 	rd = parse_one(&d, g_hdr2, HDR_CAP, b, size, SIP_PARSE_DATAGRAM, NULL);
-	(void)parse_one(&m, g_hdr, HDR_CAP, b, size, SIP_PARSE_DATAGRAM, &small);
+	(void)parse_one(&m, g_hdr, HDR_CAP, b, size, SIP_PARSE_DATAGRAM,
+	                &small);
 	(void)parse_one(&m, g_hdr, 8, b, size, SIP_PARSE_DATAGRAM, NULL);
 
 	/* stream, small limits */
@@ -388,7 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == SIP_PARSE_OK) {
 		if (m.consumed > size || m.consumed == 0)
 			abort();
-		/* framed by Content-Length: a datagram reads the same message */
+		/* framed by Content-Length: a datagram gives the same */
 		if (m.has_content_length &&
 		    (rd != SIP_PARSE_OK || d.consumed != m.consumed))
 			abort();

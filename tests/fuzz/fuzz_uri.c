@@ -92,8 +92,9 @@ static void check_unescape(struct pl a, bool must_succeed)
 static void check_params(const struct sip_uri *u)
 {
 	static const struct pl names[] = {
-		PL("transport"), PL("user"), PL("lr"), PL("maddr"),
-		PL("ttl"), PL("method"), PL("phone-context"), PL("ext"),
+	        PL("transport"),     PL("user"), PL("lr"),
+	        PL("maddr"),         PL("ttl"),  PL("method"),
+	        PL("phone-context"), PL("ext"),
 	};
 	struct pl v;
 	const char *p, *e;

@@ -41,8 +41,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define HDR_CAP 128
-#define MAX_REPORTS 5 /* failure lines printed per file */
+#define HDR_CAP         128
+#define MAX_REPORTS     5 /* failure lines printed per file */
 #define MAX_STREAM_MSGS 16
 
 static struct sip_hdr g_hdr[HDR_CAP];
@@ -64,11 +64,11 @@ static const char *res_name(enum sip_parse_result r)
 	return "?";
 }
 
-#define FAILF(...)                                                            \
-	do {                                                                  \
-		test_failures++;                                              \
-		if (g_reports++ < MAX_REPORTS)                                \
-			fprintf(stderr, __VA_ARGS__);                         \
+#define FAILF(...)                                                             \
+	do {                                                                   \
+		test_failures++;                                               \
+		if (g_reports++ < MAX_REPORTS)                                 \
+			fprintf(stderr, __VA_ARGS__);                          \
 	} while (0)
 
 /* --- what a caller does with an OK message -------------------------------- */
@@ -109,7 +109,8 @@ static void walk_addrs(const char *file, const struct sip_msg *m,
 	sip_list_iter_init(&it, m, id);
 	while (sip_addr_iter_next(&it, &a) == 1) {
 		if (guard-- == 0) {
-			FAILF("%s: address iterator makes no progress (id %d)\n",
+			FAILF("%s: address iterator makes no progress (id "
+			      "%d)\n",
 			      file, (int)id);
 			return;
 		}
@@ -204,15 +205,16 @@ static void decode_singles(const struct sip_msg *m)
 	if ((h = sip_msg_hdr(m, SIP_HDR_EXPIRES)) &&
 	    sip_uint_decode(&u, h->value) == 0)
 		g_sink += u;
-	for (h = sip_msg_hdr(m, SIP_HDR_SUPPORTED); h; h = sip_msg_hdr_next(m, h))
+	for (h = sip_msg_hdr(m, SIP_HDR_SUPPORTED); h;
+	     h = sip_msg_hdr_next(m, h))
 		g_sink += (uint32_t)sip_token_list_validate(h->value);
 	for (h = sip_msg_hdr(m, SIP_HDR_ALLOW); h; h = sip_msg_hdr_next(m, h))
 		g_sink += (uint32_t)sip_token_list_validate(h->value);
 	g_sink += sip_msg_has_tag(m, SIP_HDR_SUPPORTED, PL("timer"));
 }
 
-static void exercise(const char *file, const struct sip_msg *m,
-                     const char *buf, size_t len)
+static void exercise(const char *file, const struct sip_msg *m, const char *buf,
+                     size_t len)
 {
 	struct sip_parse_error err;
 
@@ -232,7 +234,8 @@ static void exercise(const char *file, const struct sip_msg *m,
 	test_checks++;
 	if (n != m->raw.l || (n && memcmp(out, m->raw.p, n) != 0))
 		FAILF("%s: sip_msg_serialize gave %zu bytes, not the %zu "
-		      "received\n", file, n, m->raw.l);
+		      "received\n",
+		      file, n, m->raw.l);
 	free(out);
 
 	err.status = 0;
@@ -358,9 +361,8 @@ static void check_file(const char *file, const char *data, size_t n)
 		size_t c = check_stream_msg(file, data + pos, n - pos, pos, sum,
 		                            sizeof(sum));
 		if (used < sizeof(line))
-			used += (size_t)snprintf(line + used,
-			                         sizeof(line) - used, "%s",
-			                         sum);
+			used += (size_t)snprintf(
+			        line + used, sizeof(line) - used, "%s", sum);
 		if (c == 0)
 			break;
 		pos += c;
@@ -442,8 +444,10 @@ static int check_dir(const char *dir, const char *suffix)
 			size_t len;
 			char *data = read_file(path, &len);
 			if (!data) {
-				fprintf(stderr, "test_truncate: cannot read "
-				        "%s: %s\n", path, strerror(errno));
+				fprintf(stderr,
+				        "test_truncate: cannot read "
+				        "%s: %s\n",
+				        path, strerror(errno));
 				test_failures++;
 			} else {
 				check_file(path, data, len);
@@ -461,13 +465,18 @@ int main(int argc, char **argv)
 {
 	char dir[4096];
 	static const char *const shared[] = {
-		"rfc4475", "rfc4475/variants", "rfc5118", "rfc5118/variants",
+	        "rfc4475",
+	        "rfc4475/variants",
+	        "rfc5118",
+	        "rfc5118/variants",
 	};
 	int n;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s <shared testdata dir> "
-		        "<examples/messages dir> <fuzz seeds dir>\n", argv[0]);
+		fprintf(stderr,
+		        "usage: %s <shared testdata dir> "
+		        "<examples/messages dir> <fuzz seeds dir>\n",
+		        argv[0]);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
@@ -475,7 +484,8 @@ int main(int argc, char **argv)
 		n = check_dir(dir, ".dat");
 		test_checks++;
 		if (n <= 0) {
-			fprintf(stderr, "test_truncate: no *.dat files in %s: "
+			fprintf(stderr,
+			        "test_truncate: no *.dat files in %s: "
 			        "the shared test data (../shared/testdata "
 			        "beside the checkout) is missing; failing\n",
 			        dir);
