@@ -1,0 +1,254 @@
+/* cfg.h: trunkbridge.yaml -> a typed, validated, immutable config generation.
+ *
+ * cfg_load() parses the YAML (libfyaml), checks every key against the schema
+ * and the two clouds' rules (ACS Direct Routing, Genesys Cloud BYOC-Cloud;
+ * see docs/config.md and ../shared/docs/interop.md), fills in the profile
+ * defaults, and returns one `struct tb_config` in which every value is
+ * resolved: nothing downstream has to know a default or a profile rule.
+ *
+ * Every problem found is collected (not only the first) in a caller-owned
+ * `struct cfg_errors`, each with file, line, column, the key path, what is
+ * wrong and how to fix it:
+ *
+ *   trunkbridge.yaml:14:16: trunks.acs.transport: udp; ACS Direct Routing
+ *   requires tls (set transport: tls)
+ *
+ * Warnings (allowed, but probably not what the guide wants) go to the same
+ * list with severity CFG_SEV_WARNING; they never stop a load.
+ *
+ * Loading does no other I/O than reading the file: certificate, key and CA
+ * paths are kept as text and not opened here (that is `trunkbridge check`
+ * and the TLS layer's job). cfg_load_string() does no I/O at all.
+ *
+ * Ownership and immutability: a `struct tb_config` is one configuration
+ * generation. Everything it points to (strings, arrays) lives in one arena
+ * owned by the generation. After cfg_load returns it is read-only: no one
+ * writes to it, from any thread, so readers need no lock. Whoever keeps a
+ * pointer beyond the current call takes a reference with cfg_ref() and
+ * drops it with cfg_free(); the refcount is atomic, and the last cfg_free()
+ * frees the whole generation. Reload builds a new generation; calls and
+ * connections made under the old one keep their reference to it.
+ */
+#ifndef TB_CFG_CFG_H
+#define TB_CFG_CFG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg_arena;
+
+/* ---------------------------------------------------------------- errors */
+
+enum cfg_severity {
+	CFG_SEV_ERROR = 0, /* the config does not load */
+	CFG_SEV_WARNING,   /* loads, but probably not what the guide wants */
+};
+
+#define CFG_ERRORS_MAX 64
+#define CFG_FILE_MAX   256
+#define CFG_PATH_MAX   128
+#define CFG_TEXT_MAX   320
+
+struct cfg_error {
+	enum cfg_severity severity;
+	char file[CFG_FILE_MAX]; /* the name given to cfg_load(_string) */
+	int line;                /* 1-based; 0 when there is no position */
+	int column;              /* 1-based; 0 when there is no position */
+	char path[CFG_PATH_MAX]; /* key path, "trunks.acs.transport",
+	                            "listen[0].port"; "" for the file */
+	char what[CFG_TEXT_MAX]; /* what is wrong, starting with the value */
+	char fix[CFG_TEXT_MAX];  /* what to write instead; may be "" */
+};
+
+/* Caller-owned (about 66 KiB: keep it static or on the heap in threads
+ * with small stacks). cfg_load() resets it first. When more than
+ * CFG_ERRORS_MAX problems are found, errors displace stored warnings and
+ * the rest are counted in `dropped`. */
+struct cfg_errors {
+	size_t n;          /* entries in e[], in the order found */
+	size_t n_errors;   /* errors found (stored or dropped) */
+	size_t n_warnings; /* warnings found (stored or dropped) */
+	size_t dropped;    /* found but not stored */
+	struct cfg_error e[CFG_ERRORS_MAX];
+};
+
+void cfg_errors_init(struct cfg_errors *e);
+
+/* One line per entry, no trailing newline:
+ *   file:line:col: path: what (fix)
+ *   file:line:col: warning: path: what (fix)
+ * (":line:col" is left out when there is no position, "path: " when the
+ * path is empty, " (fix)" when there is no fix). Returns what snprintf
+ * returns. */
+int cfg_error_format(const struct cfg_error *e, char *buf, size_t cap);
+
+/* Every entry, one per line, then "N errors, M warnings" when there are
+ * any (and how many were dropped). */
+void cfg_errors_print(const struct cfg_errors *e, FILE *f);
+
+/* ---------------------------------------------------------------- values */
+
+enum cfg_transport {
+	CFG_TRANSPORT_UDP = 0,
+	CFG_TRANSPORT_TCP,
+	CFG_TRANSPORT_TLS,
+};
+
+enum cfg_profile {
+	CFG_PROFILE_GENERIC = 0, /* syntax only */
+	CFG_PROFILE_ACS,         /* "acs-direct-routing" */
+	CFG_PROFILE_GENESYS,     /* "genesys-byoc-cloud" */
+};
+
+/* Same order as enum tls_verify in sip/transp/tls.h. */
+enum cfg_verify {
+	CFG_VERIFY_REQUIRED = 0, /* peer certificate required and checked */
+	CFG_VERIFY_OPTIONAL,     /* checked when the peer presents one */
+	CFG_VERIFY_NONE,         /* not checked */
+};
+
+/* Protocol version numbers as OpenSSL spells them (TLS1_2_VERSION...). */
+#define CFG_TLS_1_2 0x0303
+#define CFG_TLS_1_3 0x0304
+
+#define CFG_MAX_PEER_NAMES 8 /* = TLS_MAX_PEER_NAMES */
+
+/* An IPv4 or IPv6 address: family is 4 or 6; addr holds 4 or 16 bytes in
+ * network order; text is the canonical form (inet_ntop). */
+struct cfg_addr {
+	uint8_t family;
+	uint8_t addr[16];
+	const char *text;
+};
+
+/* A CIDR prefix ("52.112.0.0/14", "2603:1063::/38"); a bare address
+ * is a /32 or /128. Host bits are zero (checked at load). */
+struct cfg_cidr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix; /* 0..32 or 0..128 */
+	uint8_t addr[16];
+};
+
+/* A TLS profile as the config resolves it (trunk side or listener side).
+ * NULL strings mean "the TLS layer's default". */
+struct cfg_tls {
+	enum cfg_verify verify_peer;
+	/* Names the peer's certificate must match (RFC 6125, a leading
+	 * "*." wildcard allowed). Empty: the server hostname we dialled. */
+	const char *const *peer_names;
+	size_t n_peer_names;
+	const char *ca_file;     /* PEM roots; NULL: none (tls.h) */
+	bool client_certificate; /* present identity's chain as a client */
+	const char *ciphers;     /* OpenSSL TLS 1.2 list; NULL: default */
+	const char *groups;      /* OpenSSL groups list; NULL: default */
+	uint16_t min_version;    /* CFG_TLS_1_2 or CFG_TLS_1_3 */
+};
+
+struct cfg_identity {
+	const char *fqdn;        /* the SBC's DNS name (Contact, Via, cert) */
+	const char *certificate; /* PEM leaf + intermediates; NULL if unset */
+	const char *private_key; /* PEM; NULL if unset */
+};
+
+struct cfg_listener {
+	enum cfg_transport transport;
+	struct cfg_addr address; /* default 0.0.0.0 */
+	uint16_t port;           /* default 5060 udp/tcp, 5061 tls */
+	struct cfg_tls tls;      /* resolved; meaningful for tls only */
+};
+
+/* Mirrors struct sip_limits (sip/msg/sip_msg.h) plus connection limits. */
+struct cfg_limits {
+	uint32_t max_message_size;
+	uint32_t max_headers;
+	uint32_t max_header_length;
+	uint32_t max_vias;
+	uint32_t max_connections;
+	uint32_t max_connections_per_source;
+	uint32_t tls_handshake_timeout_ms;
+	uint32_t idle_timeout_ms;
+};
+
+/* RFC 3261 timer bases, milliseconds. */
+struct cfg_timers {
+	uint32_t t1_ms;
+	uint32_t t2_ms;
+	uint32_t t4_ms;
+};
+
+struct cfg_server {
+	const char *host; /* DNS name, or an IP literal (no brackets) */
+	uint16_t port;
+	bool host_is_ip;
+};
+
+struct cfg_trunk {
+	const char *name; /* the key under trunks: */
+	enum cfg_profile profile;
+	enum cfg_transport transport;
+	/* In order: the first is tried first (ACS: sip, sip2, sip3). */
+	const struct cfg_server *servers;
+	size_t n_servers;
+	struct cfg_tls tls; /* resolved; meaningful when transport is tls */
+	uint32_t options_interval_ms;
+	uint32_t options_timeout_ms;
+	const uint16_t *failover_codes; /* final responses that fail over */
+	size_t n_failover_codes;
+	uint32_t up_after;   /* OPTIONS successes in a row: Active */
+	uint32_t down_after; /* OPTIONS failures in a row: Inactive */
+	/* Sources allowed to send to this trunk; empty: no filter here. */
+	const struct cfg_cidr *allow;
+	size_t n_allow;
+};
+
+struct tb_config {
+	atomic_uint refcount; /* cfg_ref/cfg_free only */
+	const char *source;   /* the file name it was loaded from */
+	struct cfg_identity identity;
+	const struct cfg_listener *listeners;
+	size_t n_listeners;
+	struct cfg_limits limits;
+	struct cfg_timers timers;
+	const struct cfg_trunk *trunks; /* in file order */
+	size_t n_trunks;
+	struct cfg_arena *arena; /* private: owns everything above */
+};
+
+/* ------------------------------------------------------------------- API */
+
+/* Read and load a file. On success returns 0 and a generation with one
+ * reference in *out (errs may hold warnings). On failure *out is NULL and
+ * returns EINVAL (the config has errors, all in errs), ENOMEM, or the
+ * errno of opening/reading the file (also in errs). errs may be NULL. */
+int cfg_load(const char *path, struct tb_config **out, struct cfg_errors *errs);
+
+/* The same from bytes in memory; name is what errors call the file. */
+int cfg_load_string(const char *name, const char *yaml, size_t len,
+                    struct tb_config **out, struct cfg_errors *errs);
+
+/* Take one more reference; returns c. */
+struct tb_config *cfg_ref(struct tb_config *c);
+/* Drop one reference; the last one frees the generation. NULL is fine. */
+void cfg_free(struct tb_config *c);
+
+/* The trunk with this name, or NULL. */
+const struct cfg_trunk *cfg_trunk_find(const struct tb_config *c,
+                                       const char *name);
+
+/* Names as written in the YAML ("tls", "acs-direct-routing", "required"). */
+const char *cfg_transport_name(enum cfg_transport t);
+const char *cfg_profile_name(enum cfg_profile p);
+const char *cfg_verify_name(enum cfg_verify v);
+
+/* Limits of the loader itself. */
+#define CFG_FILE_SIZE_MAX (1024 * 1024)
+#define CFG_MAX_LISTENERS 16
+#define CFG_MAX_TRUNKS    64
+#define CFG_MAX_SERVERS   16
+#define CFG_MAX_ALLOW     256
+#define CFG_MAX_CODES     32
+
+#endif
