@@ -2,9 +2,8 @@
  * of a response (100 Trying, the answer to CANCEL, and the TU's own
  * responses), the ACK of a non-2xx final response, and CANCEL. All from
  * the parsed request with the message builder; nothing allocated. */
-#define SIP_TX_INTERNAL
 #include "sip/msg/lex.h"
-#include "sip/tx/sip_tx.h"
+#include "sip/tx/tx_int.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>

@@ -13,8 +13,7 @@
  *   (Timer K: T4 unreliable, 0 reliable); Timer E retransmits
  *   (min(2^n*T1, T2) in Trying, T2 in Proceeding); Timer F (64*T1) -> 408.
  */
-#define SIP_TX_INTERNAL
-#include "sip/tx/sip_tx.h"
+#include "sip/tx/tx_int.h"
 
 #include <string.h>
 

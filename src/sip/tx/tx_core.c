@@ -1,8 +1,7 @@
 /* tx_core.c: the transaction layer's skeleton: configuration, the hash
  * table of live transactions, the timer min-heap, references, ticking.
  * The state machines are in tx_client.c and tx_server.c. */
-#define SIP_TX_INTERNAL
-#include "sip/tx/sip_tx.h"
+#include "sip/tx/tx_int.h"
 
 #include <stdlib.h>
 #include <string.h>

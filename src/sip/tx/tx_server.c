@@ -14,8 +14,7 @@
  * CANCEL (9.2) is a non-INVITE server transaction the layer answers
  * itself: 200 when it matches a transaction, 481 otherwise.
  */
-#define SIP_TX_INTERNAL
-#include "sip/tx/sip_tx.h"
+#include "sip/tx/tx_int.h"
 
 #include <stdio.h>
 #include <string.h>
