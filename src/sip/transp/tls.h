@@ -30,7 +30,8 @@ enum tls_verify {
 struct tls_profile_conf {
 	const char *certificate; /* PEM: leaf then intermediates */
 	const char *private_key; /* PEM */
-	const char *ca_file;     /* PEM bundle of trusted roots; NULL: none */
+	const char *ca_file;     /* PEM bundle of trusted roots; NULL: the
+	                            system store (ca-certificates) */
 	enum tls_verify verify_peer;
 	/* Names the peer's certificate must match (SAN dNSName, then CN when
 	 * there is no dNSName), RFC 6125: exact, case-insensitive, or a
