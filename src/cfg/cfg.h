@@ -140,7 +140,7 @@ struct cfg_tls {
 	 * "*." wildcard allowed). Empty: the server hostname we dialled. */
 	const char *const *peer_names;
 	size_t n_peer_names;
-	const char *ca_file;     /* PEM roots; NULL: none (tls.h) */
+	const char *ca_file;     /* PEM roots; NULL: the system store */
 	bool client_certificate; /* present identity's chain as a client */
 	const char *ciphers;     /* OpenSSL TLS 1.2 list; NULL: default */
 	const char *groups;      /* OpenSSL groups list; NULL: default */

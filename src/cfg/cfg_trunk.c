@@ -736,16 +736,6 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
 	        k[K_SERVERS].node ? &k[K_SERVERS] : &at_trunk;
 	const struct cfg_val *ki =
 	        k[K_OPTIONS_INTERVAL].node ? &k[K_OPTIONS_INTERVAL] : &at_trunk;
-	/* The TLS layer trusts only ca_file (sip/transp/tls.h). */
-	if (t->transport == CFG_TRANSPORT_TLS && !t->tls.ca_file &&
-	    t->tls.verify_peer != CFG_VERIFY_NONE)
-		cfg_warn(c, tk[TK_CA_FILE].pos, tk[TK_CA_FILE].path,
-		         t->profile == CFG_PROFILE_ACS
-		                 ? "add tls: { ca_file: <PEM roots> } with "
-		                   "DigiCert Global Root G2"
-		                 : "add tls: { ca_file: <PEM roots> }",
-		         "not set; no root is trusted, so the servers' "
-		         "certificates cannot be verified");
 	if (t->profile == CFG_PROFILE_ACS)
 		acs_rules(c, t, kt, ks, tk, ki);
 	else if (t->profile == CFG_PROFILE_GENESYS)
