@@ -5,5 +5,6 @@
 #define TB_VERSION "0.1.0"
 
 int cmd_decode(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	        "usage: trunkbridge <command> [options]\n"
 	        "\n"
 	        "commands:\n"
+	        "  run -c FILE     run the SBC with the YAML config FILE\n"
 	        "  decode [FILE]   parse one SIP message (a whole datagram) from\n"
 	        "                  FILE or stdin and print its structure, or why\n"
 	        "                  it is malformed and what a server answers.\n"
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "decode") == 0)
 		return cmd_decode(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("trunkbridge %s\n", TB_VERSION);

@@ -74,6 +74,8 @@ struct tp_layer {
 	tp_recv_h *recv;
 	tp_bad_h *bad;
 	void *arg;
+	tp_closed_h *closed;
+	void *closed_arg;
 	struct listener ls[MAX_LISTENERS];
 	unsigned nls;
 	struct tp_conn *conns;
@@ -246,6 +248,8 @@ static void conn_close_now(struct tp_conn *c, const char *why)
 	tl->nconns--;
 	if (c->nwaiters)
 		notify_waiters(c, false);
+	if (tl->closed)
+		tl->closed(tl->closed_arg, c);
 	tp_conn_unref(c); /* the layer's reference */
 }
 
@@ -840,6 +844,12 @@ void tp_layer_free(struct tp_layer *tl)
 	}
 	evdns_base_free(tl->dns, 0);
 	free(tl);
+}
+
+void tp_layer_set_closed(struct tp_layer *tl, tp_closed_h *h, void *arg)
+{
+	tl->closed = h;
+	tl->closed_arg = arg;
 }
 
 const struct tp_stats *tp_layer_stats(const struct tp_layer *tl)

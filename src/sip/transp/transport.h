@@ -67,6 +67,11 @@ struct tp_stats {
 	uint64_t tls_handshake_failures, idle_closed, handshake_timeouts;
 };
 
+/* A connection closed (reason from tp_conn_close_reason). Optional: set
+ * with tp_layer_set_closed. Called before the layer drops its reference. */
+typedef void tp_closed_h(void *arg, struct tp_conn *conn);
+void tp_layer_set_closed(struct tp_layer *tl, tp_closed_h *h, void *arg);
+
 struct tp_layer *tp_layer_new(struct event_base *base,
                               const struct tp_limits *lim, tp_recv_h *recv,
                               tp_bad_h *bad, void *arg);

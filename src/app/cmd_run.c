@@ -1,0 +1,438 @@
+/* cmd_run.c: `trunkbridge run -c FILE`, the running SBC.
+ *
+ * Today: loads and validates the config (a bad file never starts), builds
+ * the TLS profiles, opens every listener, answers OPTIONS to trunkbridge
+ * itself (200 with our FQDN in Contact) and refuses other requests with
+ * 501 until the B2BUA lands. SIGINT/SIGTERM stop it.
+ */
+#include "app/cmds.h"
+#include "cfg/cfg.h"
+#include "sip/transp/transport.h"
+#include "sip/tx/sip_tx.h"
+#include "trunk/options.h"
+#include "trunk/pinger.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_TRUNKS 64
+
+struct run {
+	struct tb_config *cfg;
+	struct event_base *base;
+	struct tp_layer *tp;
+	struct sip_tx_layer *tx;
+	struct event *tx_timer;
+	struct pinger *pingers[MAX_TRUNKS];
+	struct tb_identity id;
+	char transport_name[8];
+	uint64_t tag_seq;
+};
+
+static void logline(const char *level, const char *event, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+static void rearm(void *arg);
+
+static void logline(const char *level, const char *event, const char *fmt,
+                    ...)
+{
+	char ts[40];
+	struct timespec now;
+	struct tm tm;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "ts=%s.%03ldZ level=%s event=%s ", ts,
+	        now.tv_nsec / 1000000, level, event);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t mono_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The transaction layer's send: over the connection it names. */
+static int tx_send(void *arg, const struct sip_tx_dest *dst, const char *buf,
+                   size_t len)
+{
+	struct run *r = arg;
+	struct tp_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.conn = dst->conn;
+	a.udp_fd = -1;
+	if (!a.conn) {
+		memcpy(&a.addr, &dst->addr, sizeof(a.addr));
+		a.addrlen = dst->addrlen;
+		a.transport = SIP_TP_UDP;
+	}
+	return tp_send(r->tp, &a, buf, len);
+}
+
+/* One event-loop timer follows the transaction layer's next deadline. */
+static void rearm(void *arg)
+{
+	struct run *r = arg;
+	uint64_t next = sip_tx_next_deadline(r->tx);
+
+	if (next == SIP_TX_NEVER) {
+		event_del(r->tx_timer);
+		return;
+	}
+	uint64_t now = mono_ms(NULL);
+	uint64_t in = next > now ? next - now : 0;
+	struct timeval tv = {(time_t)(in / 1000), (long)(in % 1000) * 1000};
+	event_add(r->tx_timer, &tv);
+}
+
+static void on_tx_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	(void)fd;
+	(void)what;
+	sip_tx_tick(r->tx);
+	rearm(r);
+}
+
+static void on_conn_closed(void *arg, struct tp_conn *conn)
+{
+	struct run *r = arg;
+
+	for (size_t i = 0; i < MAX_TRUNKS; i++) {
+		if (r->pingers[i])
+			pinger_conn_closed(r->pingers[i], conn);
+	}
+}
+
+static void on_trunk_changed(void *arg, const struct cfg_trunk *t,
+                             size_t server, const struct server_health *h,
+                             enum trunk_status st)
+{
+	(void)arg;
+	logline(h->status == TRUNK_ACTIVE ? "info" : "warn", "trunk_state",
+	        "trunk=%s server=%s:%u server_status=%s trunk_status=%s "
+	        "code=%u rtt_ms=%u reason=\"%s\"",
+	        t->name, t->servers[server].host,
+	        (unsigned)t->servers[server].port,
+	        health_status_name(h->status), health_status_name(st),
+	        (unsigned)h->last_code, (unsigned)h->last_rtt_ms, h->reason);
+}
+
+static struct tls_profile *trunk_profile(const struct tb_config *cfg,
+                                         const struct cfg_trunk *t,
+                                         char *err, size_t errlen)
+{
+	struct tls_profile_conf pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.certificate = cfg->identity.certificate;
+	pc.private_key = cfg->identity.private_key;
+	pc.client_certificate = t->tls.client_certificate;
+	pc.ca_file = t->tls.ca_file;
+	pc.verify_peer = (enum tls_verify)t->tls.verify_peer;
+	for (size_t i = 0; i < t->tls.n_peer_names && i < TLS_MAX_PEER_NAMES;
+	     i++)
+		pc.peer_names[pc.n_peer_names++] = t->tls.peer_names[i];
+	pc.ciphers = t->tls.ciphers;
+	pc.groups = t->tls.groups;
+	pc.min_version = t->tls.min_version;
+	pc.handshake_timeout_ms = cfg->limits.tls_handshake_timeout_ms;
+	return tls_profile_new(&pc, err, errlen);
+}
+
+static int start_pingers(struct run *r)
+{
+	char err[512];
+
+	for (size_t i = 0; i < r->cfg->n_trunks && i < MAX_TRUNKS; i++) {
+		const struct cfg_trunk *t = &r->cfg->trunks[i];
+		struct tls_profile *tls = NULL;
+		if (t->transport == CFG_TRANSPORT_TLS) {
+			tls = trunk_profile(r->cfg, t, err, sizeof(err));
+			if (!tls) {
+				logline("error", "tls_profile_failed",
+				        "trunk=%s reason=\"%s\"", t->name, err);
+				return -1;
+			}
+		}
+		struct pinger_env env = {
+		        .base = r->base,
+		        .tp = r->tp,
+		        .tx = r->tx,
+		        .fqdn = r->cfg->identity.fqdn,
+		        .port = r->id.port,
+		        .after = rearm,
+		        .changed = on_trunk_changed,
+		        .arg = r,
+		};
+		r->pingers[i] = pinger_new(&env, t, tls);
+		if (tls)
+			tls_profile_unref(tls);
+		if (!r->pingers[i]) {
+			logline("error", "pinger_failed", "trunk=%s", t->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void reply(struct run *r, const struct tp_addr *src,
+                  const struct sip_msg *m, uint16_t code)
+{
+	char out[4096];
+	char tag[32];
+	struct sip_build b;
+	size_t n;
+
+	snprintf(tag, sizeof(tag), "tb%llx",
+	         (unsigned long long)++r->tag_seq);
+	if (code == 200 && m->method_id == SIP_METHOD_OPTIONS) {
+		n = options_answer(m, &r->id, pl_make(tag, strlen(tag)), out,
+		                   sizeof(out));
+	} else {
+		sip_build_init(&b, out, sizeof(out));
+		sip_build_reply_head(&b, m, code, PL_NULL,
+		                     pl_make(tag, strlen(tag)));
+		sip_build_hdr(&b, SIP_HDR_ALLOW, PL(TB_ALLOW));
+		sip_build_hdr(&b, SIP_HDR_SERVER, PL(TB_SERVER));
+		n = sip_build_finish(&b, PL_NULL);
+	}
+	if (n && tp_send(r->tp, src, out, n) != 0)
+		logline("warn", "send_failed", "status=%u", (unsigned)code);
+}
+
+static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
+{
+	struct run *r = arg;
+	char from[80];
+
+	tp_addr_str((const struct sockaddr *)&src->addr, from, sizeof(from));
+	if (!m->request) {
+		/* responses belong to client transactions (the pinger) */
+		sip_tx_recv_response(r->tx, m);
+		rearm(r);
+		return;
+	}
+	if (m->method_id == SIP_METHOD_ACK)
+		return;
+	if (m->method_id == SIP_METHOD_OPTIONS) {
+		reply(r, src, m, 200);
+		logline("debug", "options_answered", "src=%s", from);
+		return;
+	}
+	reply(r, src, m, 501);
+	logline("info", "request_refused", "src=%s method=%.*s status=501",
+	        from, (int)m->method.l, m->method.p);
+}
+
+static void on_bad(void *arg, const struct tp_addr *src,
+                   const struct sip_parse_error *err, const char *buf,
+                   size_t len)
+{
+	char from[80];
+
+	(void)arg;
+	(void)buf;
+	(void)len;
+	tp_addr_str((const struct sockaddr *)&src->addr, from, sizeof(from));
+	logline("info", "malformed_dropped", "src=%s status=%u reason=\"%s\"",
+	        from, (unsigned)err->status, err->reason ? err->reason : "");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *r = arg;
+
+	(void)what;
+	logline("info", "stopping", "signal=%d", (int)sig);
+	event_base_loopexit(r->base, NULL);
+}
+
+static struct tls_profile *listener_profile(const struct tb_config *cfg,
+                                            const struct cfg_listener *l,
+                                            char *err, size_t errlen)
+{
+	struct tls_profile_conf pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.certificate = cfg->identity.certificate;
+	pc.private_key = cfg->identity.private_key;
+	pc.ca_file = l->tls.ca_file;
+	pc.verify_peer = (enum tls_verify)l->tls.verify_peer;
+	for (size_t i = 0; i < l->tls.n_peer_names && i < TLS_MAX_PEER_NAMES;
+	     i++)
+		pc.peer_names[pc.n_peer_names++] = l->tls.peer_names[i];
+	pc.ciphers = l->tls.ciphers;
+	pc.groups = l->tls.groups;
+	pc.min_version = l->tls.min_version;
+	pc.handshake_timeout_ms = cfg->limits.tls_handshake_timeout_ms;
+	return tls_profile_new(&pc, err, errlen);
+}
+
+static int open_listeners(struct run *r)
+{
+	const struct tb_config *cfg = r->cfg;
+	char err[512];
+
+	for (size_t i = 0; i < cfg->n_listeners; i++) {
+		const struct cfg_listener *l = &cfg->listeners[i];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		struct tls_profile *tls = NULL;
+		enum sip_transport tp = l->transport == CFG_TRANSPORT_TLS
+		                                ? SIP_TP_TLS
+		                        : l->transport == CFG_TRANSPORT_TCP
+		                                ? SIP_TP_TCP
+		                                : SIP_TP_UDP;
+
+		memset(&ss, 0, sizeof(ss));
+		if (l->address.family == 6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			memcpy(&s6->sin6_addr, l->address.addr, 16);
+			s6->sin6_port = htons(l->port);
+			sl = sizeof(*s6);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			memcpy(&s4->sin_addr, l->address.addr, 4);
+			s4->sin_port = htons(l->port);
+			sl = sizeof(*s4);
+		}
+		if (tp == SIP_TP_TLS) {
+			tls = listener_profile(cfg, l, err, sizeof(err));
+			if (!tls) {
+				logline("error", "tls_profile_failed",
+				        "listener=%s:%u reason=\"%s\"",
+				        l->address.text, (unsigned)l->port, err);
+				return -1;
+			}
+		}
+		int rc = tp_listen(r->tp, tp, (struct sockaddr *)&ss, sl, tls,
+		                   err, sizeof(err));
+		if (tls)
+			tls_profile_unref(tls);
+		if (rc != 0) {
+			logline("error", "listen_failed", "reason=\"%s\"", err);
+			return -1;
+		}
+		logline("info", "listening", "transport=%s address=%s port=%u",
+		        cfg_transport_name(l->transport), l->address.text,
+		        (unsigned)l->port);
+		if (i == 0 || tp == SIP_TP_TLS) {
+			r->id.port = l->port;
+			snprintf(r->transport_name, sizeof(r->transport_name),
+			         "%s", cfg_transport_name(l->transport));
+		}
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct cfg_errors errs;
+	struct run r;
+	struct event *sigint = NULL, *sigterm = NULL;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 ||
+		     strcmp(argv[i], "--config") == 0) &&
+		    i + 1 < argc)
+			path = argv[++i];
+		else {
+			fprintf(stderr, "usage: trunkbridge run -c FILE\n");
+			return 2;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "usage: trunkbridge run -c FILE\n");
+		return 2;
+	}
+	memset(&r, 0, sizeof(r));
+	cfg_errors_init(&errs);
+	if (cfg_load(path, &r.cfg, &errs) != 0) {
+		cfg_errors_print(&errs, stderr);
+		fprintf(stderr, "trunkbridge: %s not started: the config has "
+		                "errors\n",
+		        path);
+		return 1;
+	}
+	if (errs.n)
+		cfg_errors_print(&errs, stderr);
+	signal(SIGPIPE, SIG_IGN);
+	r.base = event_base_new();
+	struct tp_limits lim = TP_LIMITS_DEFAULT;
+	lim.sip.max_msg_size = r.cfg->limits.max_message_size;
+	lim.sip.max_headers = r.cfg->limits.max_headers;
+	lim.sip.max_header_len = r.cfg->limits.max_header_length;
+	lim.sip.max_vias = r.cfg->limits.max_vias;
+	lim.max_connections = r.cfg->limits.max_connections;
+	lim.max_connections_per_source =
+	        r.cfg->limits.max_connections_per_source;
+	lim.handshake_timeout_ms = r.cfg->limits.tls_handshake_timeout_ms;
+	lim.idle_timeout_ms = r.cfg->limits.idle_timeout_ms;
+	r.tp = r.base ? tp_layer_new(r.base, &lim, on_msg, on_bad, &r) : NULL;
+	if (!r.tp) {
+		fprintf(stderr, "trunkbridge: cannot start the event loop\n");
+		goto out;
+	}
+	r.id.fqdn = r.cfg->identity.fqdn;
+	r.id.transport = r.transport_name;
+	struct sip_tx_config txc = SIP_TX_CONFIG_DEFAULT;
+	txc.t1_ms = r.cfg->timers.t1_ms;
+	txc.t2_ms = r.cfg->timers.t2_ms;
+	txc.t4_ms = r.cfg->timers.t4_ms;
+	struct sip_tx_env txe = {.send = tx_send, .now_ms = mono_ms, .arg = &r};
+	r.tx = sip_tx_layer_alloc(&txc, &txe);
+	r.tx_timer = event_new(r.base, -1, 0, on_tx_timer, &r);
+	if (!r.tx || !r.tx_timer) {
+		fprintf(stderr, "trunkbridge: out of memory\n");
+		goto out;
+	}
+	tp_layer_set_closed(r.tp, on_conn_closed, &r);
+	if (open_listeners(&r) != 0 || start_pingers(&r) != 0)
+		goto out;
+	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
+	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
+	event_add(sigint, NULL);
+	event_add(sigterm, NULL);
+	logline("info", "started", "fqdn=%s config=%s", r.cfg->identity.fqdn,
+	        path);
+	event_base_dispatch(r.base);
+	rc = 0;
+out:
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	for (size_t i = 0; i < MAX_TRUNKS; i++)
+		pinger_free(r.pingers[i]);
+	/* transactions first: they may hold connections' addresses */
+	sip_tx_layer_free(r.tx);
+	if (r.tx_timer)
+		event_free(r.tx_timer);
+	tp_layer_free(r.tp);
+	if (r.base)
+		event_base_free(r.base);
+	cfg_free(r.cfg);
+	return rc;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# ACS's OPTIONS ping over TLS: SIPp (Debian's build has no TLS, so a stunnel
+# client carries it) sends OPTIONS to trunkbridge's TLS listener and checks
+# the 200: our FQDN in Contact with no user part, REFER and NOTIFY in Allow,
+# a To tag. stunnel verifies trunkbridge's certificate chain and name
+# (sbc1.lab.test) against the test CA, as ACS does. Loopback only; every
+# process started here is stopped by its PID.
+set -euo pipefail
+tb=$(readlink -f "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
+
+free_port() { # a TCP port nobody listens on, in 20000-39999
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	return 1
+}
+tls_port=$(free_port)
+plain_port=$(free_port)
+
+cat >"$work/tb.yaml" <<YAML
+identity:
+  fqdn: sbc1.lab.test
+  certificate: $work/certs/sbc1.pem
+  private_key: $work/certs/sbc1.key
+listen:
+  - { transport: tls, address: 127.0.0.1, port: $tls_port }
+trunks:
+  acs:
+    profile: acs-direct-routing
+    servers: [ "sip.pstnhub.lab.test:$tls_port" ]
+    tls: { peer_names: [ "*.pstnhub.lab.test" ], ca_file: $work/certs/ca.pem }
+YAML
+
+"$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
+pids+=($!)
+for _ in $(seq 1 50); do
+	grep -q 'event=started' "$work/tb.log" && break
+	sleep 0.1
+done
+grep -q 'event=started' "$work/tb.log" || { cat "$work/tb.log"; echo "FAIL: trunkbridge did not start"; exit 1; }
+
+cat >"$work/stunnel.conf" <<CONF
+foreground = yes
+pid =
+debug = 4
+output = $work/stunnel.log
+[sip]
+client = yes
+accept = 127.0.0.1:$plain_port
+connect = 127.0.0.1:$tls_port
+CAfile = $work/certs/ca.pem
+verifyChain = yes
+checkHost = sbc1.lab.test
+sni = sbc1.lab.test
+sslVersionMin = TLSv1.2
+CONF
+stunnel4 "$work/stunnel.conf" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 1 50); do
+	(exec 3<>/dev/tcp/127.0.0.1/$plain_port) 2>/dev/null && break
+	sleep 0.1
+done
+
+cd "$work"
+set +e
+timeout 20 sipp 127.0.0.1:$plain_port -t t1 -sf "$here/uac_options.xml" \
+	-m 3 -r 10 -timeout 15 -key tlsport "$tls_port" -trace_err \
+	-error_file "$work/sipp.err" >"$work/sipp.out" 2>&1
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+	echo "FAIL: SIPp exit $rc"
+	tail -20 "$work/sipp.out"; cat "$work/sipp.err" 2>/dev/null | tail -30
+	tail -20 "$work/tb.log"; tail -20 "$work/stunnel.log"
+	exit 1
+fi
+echo "ok: 3 OPTIONS over TLS answered 200 with Contact <sip:sbc1.lab.test:$tls_port;transport=tls>, REFER and NOTIFY in Allow"
