@@ -114,7 +114,15 @@ static void on_tx_timer(evutil_socket_t fd, short what, void *arg)
 static void on_conn_closed(void *arg, struct tp_conn *conn)
 {
 	struct run *r = arg;
+	const char *why = tp_conn_close_reason(conn);
 
+	if (!tp_conn_outbound(conn) && strncmp(why, "TLS:", 4) == 0) {
+		char from[80];
+		tp_addr_str((const struct sockaddr *)&tp_conn_addr(conn)->addr,
+		            from, sizeof(from));
+		logline("warn", "tls_handshake_failed",
+		        "src=%s reason=\"%s\"", from, why + 5);
+	}
 	for (size_t i = 0; i < MAX_TRUNKS; i++) {
 		if (r->pingers[i])
 			pinger_conn_closed(r->pingers[i], conn);

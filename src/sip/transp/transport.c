@@ -199,6 +199,16 @@ const char *tp_conn_close_reason(const struct tp_conn *c)
 	return c->reason;
 }
 
+const struct tp_addr *tp_conn_addr(const struct tp_conn *c)
+{
+	return &c->addr;
+}
+
+bool tp_conn_outbound(const struct tp_conn *c)
+{
+	return c->outbound;
+}
+
 static void notify_waiters(struct tp_conn *c, bool ok)
 {
 	struct waiter w[MAX_WAITERS];

@@ -114,6 +114,8 @@ bool tp_conn_is_open(const struct tp_conn *c);
 /* Close now (pending output is flushed first when graceful). */
 void tp_conn_close(struct tp_conn *c, bool graceful);
 const char *tp_conn_close_reason(const struct tp_conn *c);
+const struct tp_addr *tp_conn_addr(const struct tp_conn *c);
+bool tp_conn_outbound(const struct tp_conn *c);
 
 /* "1.2.3.4:5061" / "[::1]:5061" */
 void tp_addr_str(const struct sockaddr *sa, char *out, size_t outlen);
