@@ -1,0 +1,129 @@
+/* connflood: open N TCP connections to HOST:PORT (from a source address),
+ * as fast as the kernel allows, send nothing, and report how many the
+ * server keeps open after 0.5 s and after HOLD seconds. A test tool for the
+ * transport's connection caps and handshake timeout; loopback only.
+ *
+ * usage: connflood SRC_IP DST_IP PORT N HOLD_SECONDS
+ * prints: "connected=C open_at_0.5s=A open_at_hold=B"
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int count_open(const int *fd, int n)
+{
+	int open = 0;
+	char b;
+
+	for (int i = 0; i < n; i++) {
+		if (fd[i] < 0)
+			continue;
+		ssize_t r = recv(fd[i], &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			open++;
+	}
+	return open;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in src, dst;
+	struct rlimit rl;
+	int n, hold, connected = 0;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: connflood SRC DST PORT N HOLD\n");
+		return 2;
+	}
+	n = atoi(argv[4]);
+	hold = atoi(argv[5]);
+	if (n <= 0 || n > 20000 || hold < 1 || hold > 60)
+		return 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
+		rl.rlim_cur = (rlim_t)n + 64 < rl.rlim_max ? (rlim_t)n + 64
+		                                           : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	src.sin_family = dst.sin_family = AF_INET;
+	if (inet_pton(AF_INET, argv[1], &src.sin_addr) != 1 ||
+	    inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1)
+		return 2;
+	/* loopback only */
+	if ((ntohl(src.sin_addr.s_addr) >> 24) != 127 ||
+	    (ntohl(dst.sin_addr.s_addr) >> 24) != 127)
+		return 2;
+	dst.sin_port = htons((uint16_t)atoi(argv[3]));
+
+	int *fd = calloc((size_t)n, sizeof(int));
+	struct pollfd *pf = calloc((size_t)n, sizeof(*pf));
+	if (!fd || !pf)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd[i] < 0)
+			continue;
+		fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
+		if (bind(fd[i], (struct sockaddr *)&src, sizeof(src)) < 0 ||
+		    (connect(fd[i], (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
+		     errno != EINPROGRESS)) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+	/* wait (bounded) for the connects to finish */
+	for (int round = 0; round < 50; round++) {
+		int pending = 0;
+		for (int i = 0; i < n; i++) {
+			pf[i].fd = fd[i];
+			pf[i].events = POLLOUT;
+			pf[i].revents = 0;
+		}
+		if (poll(pf, (nfds_t)n, 100) < 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (fd[i] < 0 || !(pf[i].revents & (POLLOUT | POLLERR |
+			                                    POLLHUP)))
+				pending += fd[i] >= 0;
+		}
+		if (!pending)
+			break;
+	}
+	for (int i = 0; i < n; i++) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+		if (fd[i] >= 0 &&
+		    getsockopt(fd[i], SOL_SOCKET, SO_ERROR, &err, &l) == 0 &&
+		    err == 0)
+			connected++;
+	}
+	sleep_ms(500);
+	int open_half = count_open(fd, n);
+	sleep_ms((long)hold * 1000 - 500);
+	int open_hold = count_open(fd, n);
+	printf("connected=%d open_at_0.5s=%d open_at_hold=%d\n", connected,
+	       open_half, open_hold);
+	for (int i = 0; i < n; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+	}
+	free(fd);
+	free(pf);
+	return 0;
+}
