@@ -50,10 +50,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: connflood SRC DST PORT N HOLD\n");
 		return 2;
 	}
-	n = atoi(argv[4]);
-	hold = atoi(argv[5]);
-	if (n <= 0 || n > 20000 || hold < 1 || hold > 60)
+	long ln = strtol(argv[4], NULL, 10), lh = strtol(argv[5], NULL, 10);
+	if (ln <= 0 || ln > 20000 || lh < 1 || lh > 60)
 		return 2;
+	n = (int)ln;
+	hold = (int)lh;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
 		rl.rlim_cur = (rlim_t)n + 64 < rl.rlim_max ? (rlim_t)n + 64
 		                                           : rl.rlim_max;
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 			pf[i].events = POLLOUT;
 			pf[i].revents = 0;
 		}
-		if (poll(pf, (nfds_t)n, 100) < 0)
+		if (poll(pf, (nfds_t)ln, 100) < 0)
 			break;
 		for (int i = 0; i < n; i++) {
 			if (fd[i] < 0 || !(pf[i].revents & (POLLOUT | POLLERR |
