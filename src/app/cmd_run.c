@@ -13,6 +13,7 @@
 #include "trunk/pinger.h"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <event2/event.h>
 #include <signal.h>
@@ -30,6 +31,8 @@ struct run {
 	struct sip_tx_layer *tx;
 	struct event *tx_timer;
 	struct pinger *pingers[MAX_TRUNKS];
+	const char *path;
+	unsigned char id_digest[32]; /* identity certificate + key files */
 	struct tb_identity id;
 	char transport_name[8];
 	uint64_t tag_seq;
@@ -353,12 +356,128 @@ static int open_listeners(struct run *r)
 	return 0;
 }
 
+/* SHA-256 over the identity's certificate and key files: did they change? */
+static void identity_digest(const struct tb_config *cfg, unsigned char out[32])
+{
+	const char *files[2] = {cfg->identity.certificate,
+	                        cfg->identity.private_key};
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned len = 0;
+
+	memset(out, 0, 32);
+	if (!md)
+		return;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (int i = 0; i < 2; i++) {
+		FILE *f = files[i] ? fopen(files[i], "rb") : NULL;
+		char buf[4096];
+		size_t n;
+		if (!f)
+			continue;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			EVP_DigestUpdate(md, buf, n);
+		fclose(f);
+	}
+	EVP_DigestFinal_ex(md, out, &len);
+	EVP_MD_CTX_free(md);
+}
+
+static bool same_listeners(const struct tb_config *a, const struct tb_config *b)
+{
+	if (a->n_listeners != b->n_listeners)
+		return false;
+	for (size_t i = 0; i < a->n_listeners; i++) {
+		const struct cfg_listener *x = &a->listeners[i],
+		                          *y = &b->listeners[i];
+		if (x->transport != y->transport || x->port != y->port ||
+		    x->address.family != y->address.family ||
+		    memcmp(x->address.addr, y->address.addr, 16) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* SIGHUP: a new config generation, new certificates and trust stores,
+ * without a restart. A bad file is refused and the old one stays; TLS
+ * connections made with the old certificate are closed gracefully. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *r = arg;
+	struct cfg_errors errs;
+	struct tb_config *ncfg = NULL;
+	struct tls_profile *lp[64] = {0};
+	unsigned char dig[32];
+	char err[512];
+	size_t i;
+
+	(void)sig;
+	(void)what;
+	cfg_errors_init(&errs);
+	if (cfg_load(r->path, &ncfg, &errs) != 0) {
+		cfg_errors_print(&errs, stderr);
+		logline("error", "reload_refused",
+		        "config=%s errors=%zu (the running config stays)",
+		        r->path, errs.n_errors);
+		return;
+	}
+	if (!same_listeners(r->cfg, ncfg)) {
+		logline("error", "reload_refused",
+		        "config=%s reason=\"listen changed: that needs a "
+		        "restart\"",
+		        r->path);
+		cfg_free(ncfg);
+		return;
+	}
+	for (i = 0; i < ncfg->n_listeners && i < 64; i++) {
+		if (ncfg->listeners[i].transport != CFG_TRANSPORT_TLS)
+			continue;
+		lp[i] = listener_profile(ncfg, &ncfg->listeners[i], err,
+		                         sizeof(err));
+		if (!lp[i]) {
+			logline("error", "reload_refused",
+			        "config=%s reason=\"%s\" (the running config "
+			        "stays)",
+			        r->path, err);
+			goto drop;
+		}
+	}
+	/* everything built: swap */
+	for (i = 0; i < ncfg->n_listeners && i < 64; i++) {
+		if (lp[i])
+			tp_listener_set_tls(r->tp, (unsigned)i, lp[i]);
+	}
+	for (i = 0; i < MAX_TRUNKS; i++) {
+		pinger_free(r->pingers[i]);
+		r->pingers[i] = NULL;
+	}
+	cfg_free(r->cfg);
+	r->cfg = ncfg;
+	ncfg = NULL;
+	r->id.fqdn = r->cfg->identity.fqdn;
+	identity_digest(r->cfg, dig);
+	bool id_changed = memcmp(dig, r->id_digest, 32) != 0;
+	memcpy(r->id_digest, dig, 32);
+	tp_close_tls(r->tp, id_changed, true);
+	if (start_pingers(r) != 0)
+		logline("error", "reload_pingers_failed", "config=%s",
+		        r->path);
+	logline("info", "reloaded",
+	        "config=%s certificate_changed=%s", r->path,
+	        id_changed ? "yes" : "no");
+drop:
+	for (i = 0; i < 64; i++) {
+		if (lp[i])
+			tls_profile_unref(lp[i]);
+	}
+	cfg_free(ncfg);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct cfg_errors errs;
 	struct run r;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -376,6 +495,7 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));
+	r.path = path;
 	cfg_errors_init(&errs);
 	if (cfg_load(path, &r.cfg, &errs) != 0) {
 		cfg_errors_print(&errs, stderr);
@@ -405,6 +525,7 @@ int cmd_run(int argc, char **argv)
 	}
 	r.id.fqdn = r.cfg->identity.fqdn;
 	r.id.transport = r.transport_name;
+	identity_digest(r.cfg, r.id_digest);
 	struct sip_tx_config txc = SIP_TX_CONFIG_DEFAULT;
 	txc.t1_ms = r.cfg->timers.t1_ms;
 	txc.t2_ms = r.cfg->timers.t2_ms;
@@ -421,8 +542,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
+	sighup = evsignal_new(r.base, SIGHUP, on_hup, &r);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sighup, NULL);
 	logline("info", "started", "fqdn=%s config=%s", r.cfg->identity.fqdn,
 	        path);
 	event_base_dispatch(r.base);
@@ -432,6 +555,8 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	for (size_t i = 0; i < MAX_TRUNKS; i++)
 		pinger_free(r.pingers[i]);
 	/* transactions first: they may hold connections' addresses */

@@ -430,11 +430,24 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
-		if (c->ssl && !c->ready) {
+		int e = EVUTIL_SOCKET_ERROR();
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		if (c->outbound && !c->ready && (what & BEV_EVENT_ERROR) &&
+		    getpeername(bufferevent_getfd(bev),
+		                (struct sockaddr *)&peer, &pl) != 0) {
+			/* the TCP connect itself failed: say so, not TLS */
+			char to[80];
+			tp_addr_str((const struct sockaddr *)&c->addr.addr, to,
+			            sizeof(to));
+			snprintf(c->reason, sizeof(c->reason),
+			         "connect to %s: %s", to,
+			         e ? evutil_socket_error_to_string(e)
+			           : "failed");
+		} else if (c->ssl && !c->ready) {
 			tl->st.tls_handshake_failures++;
 			tls_handshake_error(c->ssl, why, sizeof(why));
 			if (!why[0] || strstr(why, "unexpected eof")) {
-				int e = EVUTIL_SOCKET_ERROR();
 				if ((what & BEV_EVENT_ERROR) && e)
 					snprintf(why, sizeof(why), "%s",
 					         evutil_socket_error_to_string(e));
@@ -448,7 +461,6 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 			snprintf(c->reason, sizeof(c->reason),
 			         "closed by the peer");
 		} else {
-			int e = EVUTIL_SOCKET_ERROR();
 			snprintf(c->reason, sizeof(c->reason), "%s",
 			         e ? evutil_socket_error_to_string(e)
 			           : "connection error");
@@ -643,6 +655,36 @@ int tp_listen(struct tp_layer *tl, enum sip_transport tp,
 	l->tls = tls ? tls_profile_ref(tls) : NULL;
 	tl->nls++;
 	return 0;
+}
+
+int tp_listener_set_tls(struct tp_layer *tl, unsigned idx,
+                        struct tls_profile *tls)
+{
+	struct listener *l;
+
+	if (idx >= tl->nls || !tls || tl->ls[idx].transport != SIP_TP_TLS)
+		return -1;
+	l = &tl->ls[idx];
+	tls_profile_ref(tls);
+	if (l->tls)
+		tls_profile_unref(l->tls);
+	l->tls = tls;
+	return 0;
+}
+
+void tp_close_tls(struct tp_layer *tl, bool inbound, bool outbound)
+{
+	struct tp_conn *c = tl->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->transport != SIP_TP_TLS ||
+		    (c->outbound ? !outbound : !inbound))
+			continue;
+		snprintf(c->reason, sizeof(c->reason),
+		         "certificates reloaded");
+		tp_conn_close(c, true);
+	}
 }
 
 int tp_listener_port(const struct tp_layer *tl, unsigned idx)

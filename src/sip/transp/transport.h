@@ -84,6 +84,14 @@ uint32_t tp_layer_conn_count(const struct tp_layer *tl);
 int tp_listen(struct tp_layer *tl, enum sip_transport tp,
               const struct sockaddr *addr, socklen_t addrlen,
               struct tls_profile *tls, char *err, size_t errlen);
+/* Reload: a TLS listener takes a new profile for new connections (a
+ * reference is taken, the old one dropped). 0 or -1. */
+int tp_listener_set_tls(struct tp_layer *tl, unsigned idx,
+                        struct tls_profile *tls);
+/* Close gracefully every TLS connection, inbound and/or outbound (after a
+ * certificate change: peers reconnect and see the new one). */
+void tp_close_tls(struct tp_layer *tl, bool inbound, bool outbound);
+
 /* The port a listener got (for port 0 in tests), by index of creation. */
 int tp_listener_port(const struct tp_layer *tl, unsigned idx);
 
