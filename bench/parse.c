@@ -174,7 +174,17 @@ int main(int argc, char **argv)
 {
 	char dir[4096];
 	struct msgbuf invite, ok;
+	long count = 0;
 
+	/* --count N: exactly N eager parses of the INVITE and nothing else,
+	 * for instruction counting (callgrind Ir / N) */
+	if (argc > 2 && strcmp(argv[1], "--count") == 0) {
+		count = strtol(argv[2], NULL, 10);
+		if (count <= 0 || count > 100000000L)
+			return 2;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc > 1)
 		snprintf(dir, sizeof(dir), "%s", argv[1]);
 	else
@@ -183,6 +193,13 @@ int main(int argc, char **argv)
 	if (load(&invite, dir, "acs-invite.sip") != 0 ||
 	    load(&ok, dir, "acs-200-ok.sip") != 0)
 		return 1;
+	if (count) {
+		g_sink += run_eager(&invite, count);
+		printf("parsed %ld\n", count);
+		free(invite.p);
+		free(ok.p);
+		return 0;
+	}
 
 	printf("parse_acs_invite_eager: %.0f msg/s\n",
 	       measure(run_eager, &invite, ITERS_EAGER));
