@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# ACS's OPTIONS ping over TLS: SIPp (Debian's build has no TLS, so a stunnel
+# Listeners and transports. ACS's OPTIONS ping over TLS: SIPp (Debian's build has no TLS, so a stunnel
 # client carries it) sends OPTIONS to trunkbridge's TLS listener and checks
 # the 200: our FQDN in Contact with no user part, REFER and NOTIFY in Allow,
 # a To tag. stunnel verifies trunkbridge's certificate chain and name
-# (sbc1.lab.test) against the test CA, as ACS does. Loopback only; every
-# process started here is stopped by its PID.
+# (sbc1.lab.test) against the test CA, as ACS does. A CRLFCRLF keep-alive
+# on that TLS connection gets its CRLF pong (RFC 5626 3.5.1). The same
+# OPTIONS over UDP (SIPp directly) and over TCP on [::1] get their 200.
+# Loopback only; every process started here is stopped by its PID.
 set -euo pipefail
 tb=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +35,8 @@ free_port() { # a TCP port nobody listens on, in 20000-39999
 }
 tls_port=$(free_port)
 plain_port=$(free_port)
+udp_port=$(free_port)
+tcp6_port=$(free_port)
 
 cat >"$work/tb.yaml" <<YAML
 identity:
@@ -41,6 +45,8 @@ identity:
   private_key: $work/certs/sbc1.key
 listen:
   - { transport: tls, address: 127.0.0.1, port: $tls_port }
+  - { transport: udp, address: 127.0.0.1, port: $udp_port }
+  - { transport: tcp, address: "::1", port: $tcp6_port }
 trunks:
   acs:
     profile: acs-direct-routing
@@ -92,3 +98,32 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 echo "ok: 3 OPTIONS over TLS answered 200 with Contact <sip:sbc1.lab.test:$tls_port;transport=tls>, REFER and NOTIFY in Allow"
+
+# RFC 5626 keep-alive on the TLS connection (through stunnel)
+exec 3<>"/dev/tcp/127.0.0.1/$plain_port"
+printf '\r\n\r\n' >&3
+pong=
+IFS= read -r -t 5 -N 2 pong <&3 || true
+exec 3<&- 3>&-
+[ "$pong" = $'\r\n' ] || { echo "FAIL: no CRLF pong to a CRLFCRLF ping"; tail -5 "$work/tb.log"; exit 1; }
+echo "ok: CRLFCRLF keep-alive answered with CRLF over TLS"
+
+# UDP
+set +e
+timeout 20 sipp 127.0.0.1:$udp_port -t u1 -sf "$here/uac_options.xml" \
+	-m 3 -r 10 -timeout 15 -key tlsport "$tls_port" -p "$(free_port)" >"$work/sipp-udp.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 0 ] || { echo "FAIL: OPTIONS over UDP (SIPp exit $rc)"; tail -20 "$work/sipp-udp.out"; exit 1; }
+echo "ok: 3 OPTIONS over UDP answered 200"
+
+# TCP over IPv6
+exec 4<>"/dev/tcp/::1/$tcp6_port"
+printf 'OPTIONS sip:sbc1.lab.test SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:5999;branch=z9hG4bKv6a\r\nMax-Forwards: 70\r\nFrom: <sip:probe@[::1]>;tag=v6\r\nTo: <sip:sbc1.lab.test>\r\nCall-ID: v6-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' >&4
+status=
+IFS= read -r -t 5 status <&4 || true
+exec 4<&- 4>&-
+case "$status" in
+"SIP/2.0 200 OK"*) echo "ok: OPTIONS over TCP on [::1] answered 200" ;;
+*) echo "FAIL: OPTIONS over TCP on [::1]: got '$status'"; tail -5 "$work/tb.log"; exit 1 ;;
+esac
