@@ -134,15 +134,22 @@ static void on_conn_closed(void *arg, struct tp_conn *conn)
 
 static void on_trunk_changed(void *arg, const struct cfg_trunk *t,
                              size_t server, const struct server_health *h,
-                             enum trunk_status st)
+                             enum trunk_status st, int next)
 {
+	char nx[300];
+
 	(void)arg;
+	if (next >= 0)
+		snprintf(nx, sizeof(nx), "%s:%u", t->servers[next].host,
+		         (unsigned)t->servers[next].port);
+	else
+		snprintf(nx, sizeof(nx), "none");
 	logline(h->status == TRUNK_ACTIVE ? "info" : "warn", "trunk_state",
 	        "trunk=%s server=%s:%u server_status=%s trunk_status=%s "
-	        "code=%u rtt_ms=%u reason=\"%s\"",
+	        "next=%s code=%u rtt_ms=%u reason=\"%s\"",
 	        t->name, t->servers[server].host,
 	        (unsigned)t->servers[server].port,
-	        health_status_name(h->status), health_status_name(st),
+	        health_status_name(h->status), health_status_name(st), nx,
 	        (unsigned)h->last_code, (unsigned)h->last_rtt_ms, h->reason);
 }
 

@@ -77,7 +77,9 @@ static void ping_done(struct ping *pg, uint16_t code, const char *reason,
 		p->status = health_trunk_status(p->health, p->t->n_servers);
 		if (p->env.changed)
 			p->env.changed(p->env.arg, p->t, pg->idx, h,
-			               p->status);
+			               p->status,
+			               health_pick(p->health, p->t->n_servers,
+			                           now));
 	}
 }
 

@@ -19,9 +19,11 @@
 
 struct pinger;
 
+/* next: the server a new request would go to now (health_pick), -1 when
+ * every server is on Retry-After hold. */
 typedef void pinger_changed_h(void *arg, const struct cfg_trunk *t,
                               size_t server, const struct server_health *h,
-                              enum trunk_status trunk_status);
+                              enum trunk_status trunk_status, int next);
 
 struct pinger_env {
 	struct event_base *base;
