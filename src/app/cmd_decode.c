@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define MAX_INPUT (1024 * 1024)
-#define MAX_HDRS 1024
+#define MAX_HDRS  1024
 
 /* Message bytes may hold anything: print printable ASCII and UTF-8 as is,
  * the rest as \xNN, line breaks (folds) as \r \n. */
@@ -70,9 +70,10 @@ static void print_uri(FILE *f, const struct sip_uri *u)
 	kv(f, u->scheme == SIP_URI_TEL ? "number" : "user", u->user);
 	kv(f, "password", u->password);
 	if (u->host.p) {
-		kv(f, u->host_type == SIP_HOST_IPV6   ? "host(ipv6)"
-		      : u->host_type == SIP_HOST_IPV4 ? "host(ipv4)"
-		                                      : "host",
+		kv(f,
+		   u->host_type == SIP_HOST_IPV6   ? "host(ipv6)"
+		   : u->host_type == SIP_HOST_IPV4 ? "host(ipv4)"
+		                                   : "host",
 		   u->host);
 	}
 	if (u->has_port)
@@ -283,7 +284,8 @@ static void print_typed(FILE *f, const struct sip_msg *m,
 			}
 			kv(f, "protocol", r.protocol);
 			if (r.has_cause)
-				fprintf(f, " cause=%lu", (unsigned long)r.cause);
+				fprintf(f, " cause=%lu",
+				        (unsigned long)r.cause);
 			kv(f, "text", r.text);
 			break;
 		}
@@ -360,7 +362,8 @@ static void print_msg(FILE *f, const struct sip_msg *m)
 	bool seen_via = false;
 	for (uint16_t i = 0; i < m->nhdr; i++) {
 		const struct sip_hdr *h = &m->hdr[i];
-		const struct sip_hdr_def *d = sip_hdr_def((enum sip_hdr_id)h->id);
+		const struct sip_hdr_def *d =
+		        sip_hdr_def((enum sip_hdr_id)h->id);
 		fputs("  ", f);
 		print_esc(f, h->name);
 		if (h->id != SIP_HDR_OTHER &&

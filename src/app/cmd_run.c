@@ -13,10 +13,10 @@
 #include "trunk/pinger.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <event2/event.h>
+#include <openssl/evp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +38,11 @@ struct run {
 	uint64_t tag_seq;
 };
 
-static void logline(const char *level, const char *event, const char *fmt,
-                    ...) __attribute__((format(printf, 3, 4)));
+static void logline(const char *level, const char *event, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 static void rearm(void *arg);
 
-static void logline(const char *level, const char *event, const char *fmt,
-                    ...)
+static void logline(const char *level, const char *event, const char *fmt, ...)
 {
 	char ts[40];
 	struct timespec now;
@@ -123,8 +122,8 @@ static void on_conn_closed(void *arg, struct tp_conn *conn)
 		char from[80];
 		tp_addr_str((const struct sockaddr *)&tp_conn_addr(conn)->addr,
 		            from, sizeof(from));
-		logline("warn", "tls_handshake_failed",
-		        "src=%s reason=\"%s\"", from, why + 5);
+		logline("warn", "tls_handshake_failed", "src=%s reason=\"%s\"",
+		        from, why + 5);
 	}
 	for (size_t i = 0; i < MAX_TRUNKS; i++) {
 		if (r->pingers[i])
@@ -154,8 +153,8 @@ static void on_trunk_changed(void *arg, const struct cfg_trunk *t,
 }
 
 static struct tls_profile *trunk_profile(const struct tb_config *cfg,
-                                         const struct cfg_trunk *t,
-                                         char *err, size_t errlen)
+                                         const struct cfg_trunk *t, char *err,
+                                         size_t errlen)
 {
 	struct tls_profile_conf pc;
 
@@ -219,8 +218,7 @@ static void reply(struct run *r, const struct tp_addr *src,
 	struct sip_build b;
 	size_t n;
 
-	snprintf(tag, sizeof(tag), "tb%llx",
-	         (unsigned long long)++r->tag_seq);
+	snprintf(tag, sizeof(tag), "tb%llx", (unsigned long long)++r->tag_seq);
 	if (code == 200 && m->method_id == SIP_METHOD_OPTIONS) {
 		n = options_answer(m, &r->id, pl_make(tag, strlen(tag)), out,
 		                   sizeof(out));
@@ -314,11 +312,10 @@ static int open_listeners(struct run *r)
 		struct sockaddr_storage ss;
 		socklen_t sl;
 		struct tls_profile *tls = NULL;
-		enum sip_transport tp = l->transport == CFG_TRANSPORT_TLS
-		                                ? SIP_TP_TLS
-		                        : l->transport == CFG_TRANSPORT_TCP
-		                                ? SIP_TP_TCP
-		                                : SIP_TP_UDP;
+		enum sip_transport tp =
+		        l->transport == CFG_TRANSPORT_TLS   ? SIP_TP_TLS
+		        : l->transport == CFG_TRANSPORT_TCP ? SIP_TP_TCP
+		                                            : SIP_TP_UDP;
 
 		memset(&ss, 0, sizeof(ss));
 		if (l->address.family == 6) {
@@ -339,7 +336,8 @@ static int open_listeners(struct run *r)
 			if (!tls) {
 				logline("error", "tls_profile_failed",
 				        "listener=%s:%u reason=\"%s\"",
-				        l->address.text, (unsigned)l->port, err);
+				        l->address.text, (unsigned)l->port,
+				        err);
 				return -1;
 			}
 		}
@@ -466,10 +464,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	memcpy(r->id_digest, dig, 32);
 	tp_close_tls(r->tp, id_changed, true);
 	if (start_pingers(r) != 0)
-		logline("error", "reload_pingers_failed", "config=%s",
-		        r->path);
-	logline("info", "reloaded",
-	        "config=%s certificate_changed=%s", r->path,
+		logline("error", "reload_pingers_failed", "config=%s", r->path);
+	logline("info", "reloaded", "config=%s certificate_changed=%s", r->path,
 	        id_changed ? "yes" : "no");
 drop:
 	for (i = 0; i < 64; i++) {
@@ -506,8 +502,9 @@ int cmd_run(int argc, char **argv)
 	cfg_errors_init(&errs);
 	if (cfg_load(path, &r.cfg, &errs) != 0) {
 		cfg_errors_print(&errs, stderr);
-		fprintf(stderr, "trunkbridge: %s not started: the config has "
-		                "errors\n",
+		fprintf(stderr,
+		        "trunkbridge: %s not started: the config has "
+		        "errors\n",
 		        path);
 		return 1;
 	}

@@ -17,7 +17,7 @@ struct pl {
 };
 
 /* A slice of a string literal. */
-#define PL(s) ((struct pl){(s), sizeof(s) - 1})
+#define PL(s)   ((struct pl){(s), sizeof(s) - 1})
 #define PL_NULL ((struct pl){NULL, 0})
 
 static inline struct pl pl_make(const char *p, size_t l)

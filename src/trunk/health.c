@@ -29,7 +29,8 @@ bool health_record(struct server_health *s, const struct health_conf *c,
 		s->fail_streak++;
 		s->ok_streak = 0;
 		if (retry_after_s)
-			s->hold_until_ms = now_ms + (uint64_t)retry_after_s * 1000;
+			s->hold_until_ms =
+			        now_ms + (uint64_t)retry_after_s * 1000;
 		/* the reason of the latest failure, also while still Active */
 		snprintf(s->reason, sizeof(s->reason), "%s",
 		         reason && reason[0] ? reason : "no answer");
@@ -56,8 +57,7 @@ int health_pick(const struct server_health *s, size_t n, uint64_t now_ms)
 	return -1;
 }
 
-enum trunk_status health_trunk_status(const struct server_health *s,
-                                      size_t n)
+enum trunk_status health_trunk_status(const struct server_health *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].status == TRUNK_ACTIVE)

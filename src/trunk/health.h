@@ -21,8 +21,8 @@ struct health_conf {
 
 struct server_health {
 	enum trunk_status status;
-	uint64_t since_ms;     /* when status last changed */
-	char reason[320];      /* why Inactive (or "" / the last answer) */
+	uint64_t since_ms; /* when status last changed */
+	char reason[320];  /* why Inactive (or "" / the last answer) */
 	uint32_t ok_streak, fail_streak;
 	uint64_t hold_until_ms; /* Retry-After: not tried before this */
 	uint16_t last_code;     /* last final status (0: none/transport) */
@@ -50,8 +50,7 @@ static inline bool health_code_ok(uint16_t code)
 int health_pick(const struct server_health *s, size_t n, uint64_t now_ms);
 
 /* A trunk is Active when one of its servers is. */
-enum trunk_status health_trunk_status(const struct server_health *s,
-                                      size_t n);
+enum trunk_status health_trunk_status(const struct server_health *s, size_t n);
 
 const char *health_status_name(enum trunk_status st);
 

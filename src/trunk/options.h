@@ -10,15 +10,15 @@
 
 #include "sip/msg/sip_build.h"
 
-#define TB_ALLOW                                                              \
-	"INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, "     \
+#define TB_ALLOW                                                               \
+	"INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, "      \
 	"SUBSCRIBE, NOTIFY"
 #define TB_SUPPORTED "replaces, timer, 100rel"
-#define TB_SERVER "trunkbridge/0.1.0"
+#define TB_SERVER    "trunkbridge/0.1.0"
 
 struct tb_identity {
-	const char *fqdn;   /* our FQDN: cert name, every Contact */
-	uint16_t port;      /* our SIP port in Contact (5061 for TLS) */
+	const char *fqdn;      /* our FQDN: cert name, every Contact */
+	uint16_t port;         /* our SIP port in Contact (5061 for TLS) */
 	const char *transport; /* "tls", "tcp", "udp" */
 };
 

@@ -76,10 +76,9 @@ static void ping_done(struct ping *pg, uint16_t code, const char *reason,
 	if (health_record(h, &p->hc, now, code, reason, retry_after, rtt)) {
 		p->status = health_trunk_status(p->health, p->t->n_servers);
 		if (p->env.changed)
-			p->env.changed(p->env.arg, p->t, pg->idx, h,
-			               p->status,
-			               health_pick(p->health, p->t->n_servers,
-			                           now));
+			p->env.changed(
+			        p->env.arg, p->t, pg->idx, h, p->status,
+			        health_pick(p->health, p->t->n_servers, now));
 	}
 }
 
@@ -107,7 +106,8 @@ static void on_response(void *arg, struct sip_tx *tx, uint16_t status,
 		return;
 	}
 	if (!health_code_ok(status)) {
-		const struct sip_hdr *ra = sip_msg_hdr(resp, SIP_HDR_RETRY_AFTER);
+		const struct sip_hdr *ra =
+		        sip_msg_hdr(resp, SIP_HDR_RETRY_AFTER);
 		if (ra && sip_retry_after_decode(&retry, ra->value) != 0)
 			retry = 0;
 		snprintf(why, sizeof(why), "%u %.*s%s", (unsigned)status,
@@ -194,8 +194,8 @@ static void on_connected(void *arg, struct tp_conn *conn, bool ok,
 	d.reliable = true;
 	pg->conn = tp_conn_ref(conn);
 	pg->sent_ms = mono_ms();
-	pg->tx = sip_tx_client_start(p->env.tx, &d, buf, n, &m, on_response,
-	                             pg);
+	pg->tx =
+	        sip_tx_client_start(p->env.tx, &d, buf, n, &m, on_response, pg);
 	if (!pg->tx) {
 		ping_done(pg, 0, "cannot start the OPTIONS transaction", 0);
 		return;
@@ -255,8 +255,7 @@ struct pinger *pinger_new(const struct pinger_env *env,
 	p->tls = tls ? tls_profile_ref(tls) : NULL;
 	p->hc.up_after = t->up_after;
 	p->hc.down_after = t->down_after;
-	p->health = calloc(t->n_servers ? t->n_servers : 1,
-	                   sizeof(*p->health));
+	p->health = calloc(t->n_servers ? t->n_servers : 1, sizeof(*p->health));
 	p->pings = calloc(t->n_servers ? t->n_servers : 1, sizeof(*p->pings));
 	p->timer = event_new(env->base, -1, EV_PERSIST, on_timer, p);
 	if (!p->health || !p->pings || !p->timer) {
@@ -306,8 +305,9 @@ void pinger_conn_closed(struct pinger *p, struct tp_conn *conn)
 		char why[400];
 		if (!pg->in_flight || pg->conn != conn)
 			continue;
-		snprintf(why, sizeof(why), "connection lost before the answer "
-		                           "to OPTIONS: %s",
+		snprintf(why, sizeof(why),
+		         "connection lost before the answer "
+		         "to OPTIONS: %s",
 		         tp_conn_close_reason(conn));
 		ping_done(pg, 0, why, 0);
 	}

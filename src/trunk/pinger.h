@@ -29,8 +29,8 @@ struct pinger_env {
 	struct event_base *base;
 	struct tp_layer *tp;
 	struct sip_tx_layer *tx;
-	const char *fqdn;      /* ours: Via, From, Contact */
-	uint16_t port;         /* ours, in Contact */
+	const char *fqdn;         /* ours: Via, From, Contact */
+	uint16_t port;            /* ours, in Contact */
 	void (*after)(void *arg); /* called after the pinger started work
 	                             (the owner re-arms the tx timer) */
 	pinger_changed_h *changed;
@@ -47,7 +47,6 @@ void pinger_free(struct pinger *p);
  * (no 32 s Timer F wait for a peer that reset the connection). */
 void pinger_conn_closed(struct pinger *p, struct tp_conn *conn);
 
-const struct server_health *pinger_health(const struct pinger *p,
-                                          size_t *n);
+const struct server_health *pinger_health(const struct pinger *p, size_t *n);
 
 #endif

@@ -55,7 +55,8 @@ int main(int argc, char **argv)
 		return 2;
 	n = (int)ln;
 	hold = (int)lh;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)n + 64) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)n + 64) {
 		rl.rlim_cur = (rlim_t)n + 64 < rl.rlim_max ? (rlim_t)n + 64
 		                                           : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -99,8 +100,8 @@ int main(int argc, char **argv)
 		if (poll(pf, (nfds_t)ln, 100) < 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			if (fd[i] < 0 || !(pf[i].revents & (POLLOUT | POLLERR |
-			                                    POLLHUP)))
+			if (fd[i] < 0 ||
+			    !(pf[i].revents & (POLLOUT | POLLERR | POLLHUP)))
 				pending += fd[i] >= 0;
 		}
 		if (!pending)

@@ -87,29 +87,29 @@ static size_t find(const char *hay, size_t n, const char *needle)
 	return (size_t)-1;
 }
 
-#define REQ(method)                                                           \
-	method " sip:+14255550123@sbc1.contoso.com:5061 SIP/2.0\r\n"          \
-	       "Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKdec1\r\n"    \
-	       "Max-Forwards: 70\r\n"                                         \
+#define REQ(method)                                                            \
+	method " sip:+14255550123@sbc1.contoso.com:5061 SIP/2.0\r\n"           \
+	       "Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKdec1\r\n"     \
+	       "Max-Forwards: 70\r\n"                                          \
 	       "From: <sip:+12065550199@sip.pstnhub.microsoft.com>;tag=f1\r\n" \
-	       "To: <sip:+14255550123@sbc1.contoso.com>\r\n"                  \
-	       "Call-ID: dec-1@acs\r\n"                                       \
+	       "To: <sip:+14255550123@sbc1.contoso.com>\r\n"                   \
+	       "Call-ID: dec-1@acs\r\n"                                        \
 	       "CSeq: 1 " method "\r\n"
-#define END "Content-Length: 0\r\n\r\n"
+#define END       "Content-Length: 0\r\n\r\n"
 #define INV(hdrs) REQ("INVITE") hdrs END
-#define RESP(hdrs)                                                            \
-	"SIP/2.0 200 OK\r\n"                                                  \
-	"Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKdec1\r\n"           \
-	"From: <sip:+12065550199@sip.pstnhub.microsoft.com>;tag=f1\r\n"       \
-	"To: <sip:+14255550123@sbc1.contoso.com>;tag=t1\r\n"                  \
-	"Call-ID: dec-1@acs\r\n"                                              \
+#define RESP(hdrs)                                                             \
+	"SIP/2.0 200 OK\r\n"                                                   \
+	"Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKdec1\r\n"            \
+	"From: <sip:+12065550199@sip.pstnhub.microsoft.com>;tag=f1\r\n"        \
+	"To: <sip:+14255550123@sbc1.contoso.com>;tag=t1\r\n"                   \
+	"Call-ID: dec-1@acs\r\n"                                               \
 	"CSeq: 1 INVITE\r\n" hdrs END
 
 /* --- History-Info --------------------------------------------------------- */
 
-#define ACS_HI                                                                \
+#define ACS_HI                                                                 \
 	"<sip:+14255550100@sip.pstnhub.microsoft.com:5061;user=phone"          \
-	"?Reason=SIP%3Bcause%3D302%3Btext%3D%22Moved%22>;index=1,"            \
+	"?Reason=SIP%3Bcause%3D302%3Btext%3D%22Moved%22>;index=1,"             \
 	"<sip:+14255550199@sip.pstnhub.microsoft.com:5061;user=phone>"         \
 	";index=1.1"
 
@@ -153,10 +153,13 @@ static void test_history_info_params(void)
 {
 	struct sip_history_info hi;
 
-	CHECK_EQ_INT(sip_history_info_decode(&hi,
-	             H("<sip:bob@example.com?Privacy=history&Reason="
-	               "Q.850%3Bcause%3D16%2CSIP%3Bcause%3D480>;index=1.2.3;"
-	               "rc=1.2 ; foo=bar")), 0);
+	CHECK_EQ_INT(
+	        sip_history_info_decode(
+	                &hi,
+	                H("<sip:bob@example.com?Privacy=history&Reason="
+	                  "Q.850%3Bcause%3D16%2CSIP%3Bcause%3D480>;index=1.2.3;"
+	                  "rc=1.2 ; foo=bar")),
+	        0);
 	CHECK(hi.privacy);
 	CHECK_EQ_INT(hi.depth, 3);
 	CHECK_EQ_INT(hi.level[2], 3);
@@ -164,66 +167,71 @@ static void test_history_info_params(void)
 	CHECK_PL(hi.reason, "Q.850%3Bcause%3D16%2CSIP%3Bcause%3D480");
 	CHECK_EQ_INT(hi.cause, 480); /* the SIP one, not the Q.850 one */
 	/* header names are case-insensitive; Privacy=none is not history */
-	CHECK_EQ_INT(sip_history_info_decode(&hi,
-	             H("<sip:b@x?privacy=none&REASON=SIP%3Bcause%3D486>"
-	               ";mp=1;index=65535.2")), 0);
+	CHECK_EQ_INT(
+	        sip_history_info_decode(
+	                &hi, H("<sip:b@x?privacy=none&REASON=SIP%3Bcause%3D486>"
+	                       ";mp=1;index=65535.2")),
+	        0);
 	CHECK(!hi.privacy);
 	CHECK_EQ_INT(hi.cause, 486);
 	CHECK_EQ_INT(hi.level[0], 65535);
 	CHECK_PL(hi.mp, "1");
-	CHECK_EQ_INT(sip_history_info_decode(&hi,
-	             H("\"Bob\" <tel:+14255550100>;np=1;index=1.1")), 0);
+	CHECK_EQ_INT(
+	        sip_history_info_decode(
+	                &hi, H("\"Bob\" <tel:+14255550100>;np=1;index=1.1")),
+	        0);
 	CHECK_PL(hi.np, "1");
 	/* 16 levels is the maximum */
-	CHECK_EQ_INT(sip_history_info_decode(&hi,
-	             H("<sip:b@x>;index="
-	               "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16")),
+	CHECK_EQ_INT(sip_history_info_decode(
+	                     &hi, H("<sip:b@x>;index="
+	                            "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16")),
 	             0);
 	CHECK_EQ_INT(hi.depth, 16);
 	CHECK_EQ_INT(hi.level[15], 16);
 	/* LWS around ';' and '=' */
-	CHECK_EQ_INT(sip_history_info_decode(&hi,
-	             H("<sip:b@x> ;\r\n index = 1.1")), 0);
+	CHECK_EQ_INT(
+	        sip_history_info_decode(&hi, H("<sip:b@x> ;\r\n index = 1.1")),
+	        0);
 	CHECK_PL(hi.index, "1.1");
 }
 
 static void test_history_info_hostile(void)
 {
 	static const char *const bad[] = {
-		"<sip:b@x>",                       /* no index */
-		"sip:b@x;index=1",                 /* not a name-addr */
-		"<sip:b@x>;index=1..2",
-		"<sip:b@x>;index=.1",
-		"<sip:b@x>;index=1.",
-		"<sip:b@x>;index=0",
-		"<sip:b@x>;index=1.0",
-		"<sip:b@x>;index=65536",
-		"<sip:b@x>;index=99999999999999999999",
-		"<sip:b@x>;index=1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17",
-		"<sip:b@x>;index=\"1\"",
-		"<sip:b@x>;index",
-		"<sip:b@x>;index=",
-		"<sip:b@x>;index=1;index=1",
-		"<sip:b@x>;index=1;rc=1..1",
-		"<sip:b@x>;index=1;rc",
-		"<sip:b@x>;index=1;mp=1;mp=1",
-		"<sip:b@x>;;index=1",
-		"<sip:b@x>;index=1;",
-		"<sip:b@x;index=1",
-		"<sip:b@x?Reason=SIP%3Bcause%3D99999999999>;index=1",
-		"<sip:b@x?Reason=SIP%3Btext%3D%22unterminated>;index=1",
-		"<sip:b@x?Reason=SIP%3Bcause%3D302%00>;index=1",
-		"<sip:b@x?Reason=>;index=1",
-		"<sip:b@x?Reason=SIP%3B%3B>;index=1",
-		"<sip:b@x?Reason=SIP%3Bcause%3D302%2C>;index=1",
-		"<sip:b@x?Reason=SIP%3Bcause%3D3%ZZ>;index=1",
-		"",
+	        "<sip:b@x>",       /* no index */
+	        "sip:b@x;index=1", /* not a name-addr */
+	        "<sip:b@x>;index=1..2",
+	        "<sip:b@x>;index=.1",
+	        "<sip:b@x>;index=1.",
+	        "<sip:b@x>;index=0",
+	        "<sip:b@x>;index=1.0",
+	        "<sip:b@x>;index=65536",
+	        "<sip:b@x>;index=99999999999999999999",
+	        "<sip:b@x>;index=1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17",
+	        "<sip:b@x>;index=\"1\"",
+	        "<sip:b@x>;index",
+	        "<sip:b@x>;index=",
+	        "<sip:b@x>;index=1;index=1",
+	        "<sip:b@x>;index=1;rc=1..1",
+	        "<sip:b@x>;index=1;rc",
+	        "<sip:b@x>;index=1;mp=1;mp=1",
+	        "<sip:b@x>;;index=1",
+	        "<sip:b@x>;index=1;",
+	        "<sip:b@x;index=1",
+	        "<sip:b@x?Reason=SIP%3Bcause%3D99999999999>;index=1",
+	        "<sip:b@x?Reason=SIP%3Btext%3D%22unterminated>;index=1",
+	        "<sip:b@x?Reason=SIP%3Bcause%3D302%00>;index=1",
+	        "<sip:b@x?Reason=>;index=1",
+	        "<sip:b@x?Reason=SIP%3B%3B>;index=1",
+	        "<sip:b@x?Reason=SIP%3Bcause%3D302%2C>;index=1",
+	        "<sip:b@x?Reason=SIP%3Bcause%3D3%ZZ>;index=1",
+	        "",
 	};
 	struct sip_history_info hi;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = sip_history_info_decode(
-			&hi, heap(bad[i], strlen(bad[i])));
+		int rc = sip_history_info_decode(&hi,
+		                                 heap(bad[i], strlen(bad[i])));
 		CHECK_EQ_INT(rc, -1);
 		if (rc != -1)
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
@@ -241,9 +249,11 @@ static void test_diversion(void)
 	struct pl el;
 	struct sip_msg *m;
 
-	CHECK_EQ_INT(sip_diversion_decode(&d,
-	             H("<sip:+14255550100@host>;reason=unconditional;"
-	               "counter=1;privacy=off")), 0);
+	CHECK_EQ_INT(
+	        sip_diversion_decode(
+	                &d, H("<sip:+14255550100@host>;reason=unconditional;"
+	                      "counter=1;privacy=off")),
+	        0);
 	CHECK_PL(d.addr.uri.user, "+14255550100");
 	CHECK_PL(d.reason, "unconditional");
 	CHECK_PL(d.privacy, "off");
@@ -253,10 +263,12 @@ static void test_diversion(void)
 	CHECK(!d.has_limit);
 
 	/* quoted reason (stored without quotes), no counter: 1 */
-	CHECK_EQ_INT(sip_diversion_decode(&d,
-	             H("\"Smith, John\" <sip:a@example.com> ; reason = "
-	               "\"user-busy\" ; screen=yes;limit=99;x-ext;x-v=\"q\"")),
-	             0);
+	CHECK_EQ_INT(
+	        sip_diversion_decode(
+	                &d, H("\"Smith, John\" <sip:a@example.com> ; reason = "
+	                      "\"user-busy\" ; "
+	                      "screen=yes;limit=99;x-ext;x-v=\"q\"")),
+	        0);
 	CHECK_PL(d.reason, "user-busy");
 	CHECK_PL(d.screen, "yes");
 	CHECK_EQ_INT(d.counter, 1);
@@ -265,8 +277,9 @@ static void test_diversion(void)
 	CHECK_EQ_INT(d.limit, 99);
 	CHECK_PL(d.addr.display, "\"Smith, John\"");
 
-	CHECK_EQ_INT(sip_diversion_decode(&d,
-	             H("<tel:+14255550100>;counter=07")), 0);
+	CHECK_EQ_INT(
+	        sip_diversion_decode(&d, H("<tel:+14255550100>;counter=07")),
+	        0);
 	CHECK_EQ_INT(d.counter, 7);
 
 	/* a list across the field, the display name's comma kept inside */
@@ -285,26 +298,26 @@ static void test_diversion(void)
 	CHECK_EQ_INT(sip_msg_validate(m, NULL), 0);
 
 	static const char *const bad[] = {
-		"sip:a@example.com;reason=unconditional", /* name-addr only */
-		"<sip:a@example.com>;counter=100",
-		"<sip:a@example.com>;counter=001",
-		"<sip:a@example.com>;counter=4294967296",
-		"<sip:a@example.com>;counter=99999999999999999999999",
-		"<sip:a@example.com>;counter=-1",
-		"<sip:a@example.com>;counter",
-		"<sip:a@example.com>;counter=1;counter=2",
-		"<sip:a@example.com>;limit=1a",
-		"<sip:a@example.com>;reason",
-		"<sip:a@example.com>;reason=\"unterminated",
-		"<sip:a@example.com>;reason=a;reason=b",
-		"<sip:a@example.com>;reason=[::1]",
-		"<sip:a@example.com>;;reason=a",
-		"<sip:a@example.com>;reason=a;;",
-		"<sip:a@example.com>;privacy=\"a\"b",
-		"\"unterminated <sip:a@example.com>;reason=a",
-		"<sip:a@example.com>;reason=a junk",
-		"<sip:a@example.com",
-		"",
+	        "sip:a@example.com;reason=unconditional", /* name-addr only */
+	        "<sip:a@example.com>;counter=100",
+	        "<sip:a@example.com>;counter=001",
+	        "<sip:a@example.com>;counter=4294967296",
+	        "<sip:a@example.com>;counter=99999999999999999999999",
+	        "<sip:a@example.com>;counter=-1",
+	        "<sip:a@example.com>;counter",
+	        "<sip:a@example.com>;counter=1;counter=2",
+	        "<sip:a@example.com>;limit=1a",
+	        "<sip:a@example.com>;reason",
+	        "<sip:a@example.com>;reason=\"unterminated",
+	        "<sip:a@example.com>;reason=a;reason=b",
+	        "<sip:a@example.com>;reason=[::1]",
+	        "<sip:a@example.com>;;reason=a",
+	        "<sip:a@example.com>;reason=a;;",
+	        "<sip:a@example.com>;privacy=\"a\"b",
+	        "\"unterminated <sip:a@example.com>;reason=a",
+	        "<sip:a@example.com>;reason=a junk",
+	        "<sip:a@example.com",
+	        "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_diversion_decode(&d, heap(bad[i], strlen(bad[i])));
@@ -317,8 +330,8 @@ static void test_diversion(void)
 /* --- Refer-To / Referred-By / Replaces ------------------------------------ */
 
 #define G36 "6f2a9c1e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"
-#define LONG_REFER_URI                                                        \
-	"sip:sip.pstnhub.microsoft.com:5061;transport=tls;x-m=8:acs:" G36     \
+#define LONG_REFER_URI                                                         \
+	"sip:sip.pstnhub.microsoft.com:5061;transport=tls;x-m=8:acs:" G36      \
 	"_" G36 "_" G36 ";x-c=" G36 G36 G36 "/d/8/" G36 ";x-i=" G36 G36
 #define LONG_REFER "<" LONG_REFER_URI ">"
 
@@ -343,8 +356,8 @@ static void test_refer_to(void)
 	n = sip_unescape(r.replaces, buf, sizeof(buf));
 	CHECK(n > 0);
 	if (n > 0) {
-		CHECK_EQ_INT(sip_replaces_decode(&rp,
-		                                 pl_make(buf, (size_t)n)), 0);
+		CHECK_EQ_INT(sip_replaces_decode(&rp, pl_make(buf, (size_t)n)),
+		             0);
 		CHECK_PL(rp.call_id, "12345@192.168.118.3");
 		CHECK_PL(rp.to_tag, "12345");
 		CHECK_PL(rp.from_tag, "5FFE-3994");
@@ -352,9 +365,11 @@ static void test_refer_to(void)
 	}
 
 	/* header names case-insensitive, other headers ignored */
-	CHECK_EQ_INT(sip_refer_to_decode(&r,
-	             H("\"Bob\" <sip:bob@example.com?Require=replaces&"
-	               "replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=y")), 0);
+	CHECK_EQ_INT(
+	        sip_refer_to_decode(
+	                &r, H("\"Bob\" <sip:bob@example.com?Require=replaces&"
+	                      "replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=y")),
+	        0);
 	CHECK_PL(r.replaces, "a%3Bto-tag%3D1%3Bfrom-tag%3D2");
 	CHECK_PL(r.addr.params, "x=y");
 
@@ -373,27 +388,29 @@ static void test_refer_to(void)
 	             sizeof(LONG_REFER_URI) - 1) == 0);
 	CHECK_PL(r.addr.uri.host, "sip.pstnhub.microsoft.com");
 	m = PARSE(&t, REQ("REFER") "Refer-To: " LONG_REFER "\r\n"
-	              "Referred-By: <sip:+12065550199@sip.pstnhub.microsoft.com"
-	              ">\r\n" END);
+	                           "Referred-By: "
+	                           "<sip:+12065550199@sip.pstnhub.microsoft.com"
+	                           ">\r\n" END);
 	CHECK_EQ_INT(t.r, SIP_PARSE_OK);
-	CHECK_EQ_INT(sip_refer_to_decode(&r,
-	             sip_msg_hdr(m, SIP_HDR_REFER_TO)->value), 0);
+	CHECK_EQ_INT(sip_refer_to_decode(
+	                     &r, sip_msg_hdr(m, SIP_HDR_REFER_TO)->value),
+	             0);
 	CHECK_PL(r.addr.uri_pl, LONG_REFER_URI);
 	CHECK_EQ_INT(sip_msg_validate(m, NULL), 0);
 
 	static const char *const bad[] = {
-		/* '?' needs the name-addr form (RFC 3261 20.10) */
-		"sip:bob@example.com?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2",
-		/* the embedded Replaces has no from-tag */
-		"<sip:bob@example.com?Replaces=a%3Bto-tag%3D1>",
-		/* two embedded Replaces */
-		("<sip:b@x?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2&"
-		 "Replaces=c%3Bto-tag%3D1%3Bfrom-tag%3D2>"),
-		"<sip:b@x?Replaces>",
-		"<sip:b@x>;;",
-		"<sip:b@x",
-		"<>",
-		"",
+	        /* '?' needs the name-addr form (RFC 3261 20.10) */
+	        "sip:bob@example.com?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2",
+	        /* the embedded Replaces has no from-tag */
+	        "<sip:bob@example.com?Replaces=a%3Bto-tag%3D1>",
+	        /* two embedded Replaces */
+	        ("<sip:b@x?Replaces=a%3Bto-tag%3D1%3Bfrom-tag%3D2&"
+	         "Replaces=c%3Bto-tag%3D1%3Bfrom-tag%3D2>"),
+	        "<sip:b@x?Replaces>",
+	        "<sip:b@x>;;",
+	        "<sip:b@x",
+	        "<>",
+	        "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_refer_to_decode(&r, heap(bad[i], strlen(bad[i])));
@@ -407,38 +424,42 @@ static void test_replaces(void)
 {
 	struct sip_replaces r;
 
-	CHECK_EQ_INT(sip_replaces_decode(&r,
-	             H("98732@sip.example.com;from-tag=r33th4x0r;"
-	               "to-tag=ff87ff;early-only")), 0);
+	CHECK_EQ_INT(sip_replaces_decode(
+	                     &r, H("98732@sip.example.com;from-tag=r33th4x0r;"
+	                           "to-tag=ff87ff;early-only")),
+	             0);
 	CHECK_PL(r.call_id, "98732@sip.example.com");
 	CHECK_PL(r.from_tag, "r33th4x0r");
 	CHECK_PL(r.to_tag, "ff87ff");
 	CHECK(r.early_only);
-	CHECK_EQ_INT(sip_replaces_decode(&r,
-	             H("  abc  ;\r\n to-tag = 1 ; FROM-TAG=2 ; x=\"y\"  ")), 0);
+	CHECK_EQ_INT(
+	        sip_replaces_decode(
+	                &r,
+	                H("  abc  ;\r\n to-tag = 1 ; FROM-TAG=2 ; x=\"y\"  ")),
+	        0);
 	CHECK_PL(r.call_id, "abc");
 	CHECK_PL(r.to_tag, "1");
 	CHECK_PL(r.from_tag, "2");
 	CHECK(!r.early_only);
 
 	static const char *const bad[] = {
-		"abc;to-tag=1",
-		"abc;from-tag=2",
-		"abc",
-		";to-tag=1;from-tag=2",
-		"a@b@c;to-tag=1;from-tag=2",
-		"@b;to-tag=1;from-tag=2",
-		"a@;to-tag=1;from-tag=2",
-		"abc;to-tag=1;to-tag=3;from-tag=2",
-		"abc;to-tag=\"1\";from-tag=2",
-		"abc;to-tag=;from-tag=2",
-		"abc;to-tag;from-tag=2",
-		"abc;to-tag=1;from-tag=2;early-only=yes",
-		"abc;to-tag=1;from-tag=2;early-only;early-only",
-		"abc;to-tag=1;;from-tag=2",
-		"abc def;to-tag=1;from-tag=2",
-		"abc;to-tag=1;from-tag=2,x",
-		"",
+	        "abc;to-tag=1",
+	        "abc;from-tag=2",
+	        "abc",
+	        ";to-tag=1;from-tag=2",
+	        "a@b@c;to-tag=1;from-tag=2",
+	        "@b;to-tag=1;from-tag=2",
+	        "a@;to-tag=1;from-tag=2",
+	        "abc;to-tag=1;to-tag=3;from-tag=2",
+	        "abc;to-tag=\"1\";from-tag=2",
+	        "abc;to-tag=;from-tag=2",
+	        "abc;to-tag;from-tag=2",
+	        "abc;to-tag=1;from-tag=2;early-only=yes",
+	        "abc;to-tag=1;from-tag=2;early-only;early-only",
+	        "abc;to-tag=1;;from-tag=2",
+	        "abc def;to-tag=1;from-tag=2",
+	        "abc;to-tag=1;from-tag=2,x",
+	        "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_replaces_decode(&r, heap(bad[i], strlen(bad[i])));
@@ -446,8 +467,9 @@ static void test_replaces(void)
 		if (rc != -1)
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
 	}
-	CHECK_EQ_INT(VALIDATE(INV("Replaces: a@b;to-tag=1;from-tag=2\r\n"),
-	                      NULL), 0);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Replaces: a@b;to-tag=1;from-tag=2\r\n"), NULL),
+	        0);
 }
 
 /* --- Reason --------------------------------------------------------------- */
@@ -457,8 +479,10 @@ static void test_reason(void)
 	struct sip_reason r;
 	struct sip_parse_error err;
 
-	CHECK_EQ_INT(sip_reason_decode(&r,
-	             H("SIP;cause=487;text=\"Request Terminated\"")), 0);
+	CHECK_EQ_INT(
+	        sip_reason_decode(
+	                &r, H("SIP;cause=487;text=\"Request Terminated\"")),
+	        0);
 	CHECK_PL(r.protocol, "SIP");
 	CHECK(r.has_cause);
 	CHECK_EQ_INT(r.cause, 487);
@@ -470,8 +494,11 @@ static void test_reason(void)
 	CHECK_EQ_INT(r.cause, 16);
 	CHECK(!r.text.p);
 
-	CHECK_EQ_INT(sip_reason_decode(&r,
-	             H("SIP ;\r\n cause = 200 ; text = \"a \\\" b\"; x")), 0);
+	CHECK_EQ_INT(
+	        sip_reason_decode(
+	                &r,
+	                H("SIP ;\r\n cause = 200 ; text = \"a \\\" b\"; x")),
+	        0);
 	CHECK_EQ_INT(r.cause, 200);
 	CHECK_PL(r.text, "a \\\" b");
 	CHECK_EQ_INT(sip_reason_decode(&r, H("preemption")), 0);
@@ -481,22 +508,22 @@ static void test_reason(void)
 	CHECK(r.text.p && r.text.l == 0);
 
 	static const char *const bad[] = {
-		"SIP;cause=99999999999",
-		"SIP;cause=65536",
-		"SIP;cause=4294967296",
-		"SIP;cause=",
-		"SIP;cause",
-		"SIP;cause=-1",
-		"SIP;cause=1;cause=2",
-		"SIP;text=\"unterminated",
-		"SIP;text=notquoted",
-		"SIP;text=\"a\";text=\"b\"",
-		"SIP;;cause=1",
-		"SIP;cause=1;",
-		"SIP cause=1",
-		"\"SIP\";cause=1",
-		";cause=1",
-		"",
+	        "SIP;cause=99999999999",
+	        "SIP;cause=65536",
+	        "SIP;cause=4294967296",
+	        "SIP;cause=",
+	        "SIP;cause",
+	        "SIP;cause=-1",
+	        "SIP;cause=1;cause=2",
+	        "SIP;text=\"unterminated",
+	        "SIP;text=notquoted",
+	        "SIP;text=\"a\";text=\"b\"",
+	        "SIP;;cause=1",
+	        "SIP;cause=1;",
+	        "SIP cause=1",
+	        "\"SIP\";cause=1",
+	        ";cause=1",
+	        "",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_reason_decode(&r, heap(bad[i], strlen(bad[i])));
@@ -505,15 +532,17 @@ static void test_reason(void)
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
 	}
 	/* NUL inside the quoted text */
-	CHECK_EQ_INT(sip_reason_decode(&r, H("SIP;cause=1;text=\"a\0b\"")),
-	             -1);
+	CHECK_EQ_INT(sip_reason_decode(&r, H("SIP;cause=1;text=\"a\0b\"")), -1);
 
 	/* a Reason list in a BYE */
 	CHECK_EQ_INT(VALIDATE(REQ("BYE") "Reason: Q.850;cause=16;text="
-	                      "\"Normal, clearing\", SIP;cause=200\r\n" END,
-	                      NULL), 0);
-	CHECK_EQ_INT(VALIDATE(REQ("BYE") "Reason: Q.850;cause=16,\r\n" END,
-	                      &err), -1);
+	                                 "\"Normal, clearing\", "
+	                                 "SIP;cause=200\r\n" END,
+	                      NULL),
+	             0);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("BYE") "Reason: Q.850;cause=16,\r\n" END, &err),
+	        -1);
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Reason") == 0);
 }
@@ -528,8 +557,9 @@ static void test_session_expires(void)
 	             0);
 	CHECK_EQ_INT(se.delta, 1800);
 	CHECK(se.refresher == SIP_REFRESHER_UAC);
-	CHECK_EQ_INT(sip_session_expires_decode(&se,
-	             H("  90 ;\r\n\trefresher\t=\r\n UAS ; x=1 ")), 0);
+	CHECK_EQ_INT(sip_session_expires_decode(
+	                     &se, H("  90 ;\r\n\trefresher\t=\r\n UAS ; x=1 ")),
+	             0);
 	CHECK_EQ_INT(se.delta, 90);
 	CHECK(se.refresher == SIP_REFRESHER_UAS);
 	CHECK_EQ_INT(sip_session_expires_decode(&se, H("4294967295")), 0);
@@ -537,13 +567,21 @@ static void test_session_expires(void)
 	CHECK(se.refresher == SIP_REFRESHER_NONE);
 
 	static const char *const bad[] = {
-		"4294967296", "1800;refresher=both", "1800;refresher",
-		"1800;refresher=uac;refresher=uas", "1800 uac", "uac", "",
-		"-1", "1800;;", "1800;refresher=\"uac\"", "18 00",
+	        "4294967296",
+	        "1800;refresher=both",
+	        "1800;refresher",
+	        "1800;refresher=uac;refresher=uas",
+	        "1800 uac",
+	        "uac",
+	        "",
+	        "-1",
+	        "1800;;",
+	        "1800;refresher=\"uac\"",
+	        "18 00",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_session_expires_decode(
-			&se, heap(bad[i], strlen(bad[i])));
+		        &se, heap(bad[i], strlen(bad[i])));
 		CHECK_EQ_INT(rc, -1);
 		if (rc != -1)
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
@@ -551,7 +589,9 @@ static void test_session_expires(void)
 
 	/* in messages, with the compact form and folds */
 	CHECK_EQ_INT(VALIDATE(INV("x:\r\n 1800\r\n ;refresher=uac\r\n"
-	                          "Min-SE: 90;foo=bar\r\n"), NULL), 0);
+	                          "Min-SE: 90;foo=bar\r\n"),
+	                      NULL),
+	             0);
 	CHECK_EQ_INT(VALIDATE(INV("Min-SE: 90 seconds\r\n"), NULL), -1);
 }
 
@@ -563,15 +603,17 @@ static void test_rack(void)
 	CHECK_EQ_INT(r.rseq, 776656);
 	CHECK_EQ_INT(r.cseq, 1);
 	CHECK_PL(r.method, "INVITE");
-	CHECK_EQ_INT(sip_rack_decode(&r,
-	             H(" 4294967295 \r\n\t4294967295\t\tFOO ")), 0);
+	CHECK_EQ_INT(
+	        sip_rack_decode(&r, H(" 4294967295 \r\n\t4294967295\t\tFOO ")),
+	        0);
 	CHECK_EQ_INT(r.rseq, 4294967295u);
 	CHECK_PL(r.method, "FOO");
 
 	static const char *const bad[] = {
-		"776656 1", "776656 INVITE", "1 1INVITE", "1INVITE 1",
-		"4294967296 1 INVITE", "1 4294967296 INVITE", "1 1 INVITE x",
-		"1 1 IN,VITE", "", "a 1 INVITE",
+	        "776656 1",     "776656 INVITE",       "1 1INVITE",
+	        "1INVITE 1",    "4294967296 1 INVITE", "1 4294967296 INVITE",
+	        "1 1 INVITE x", "1 1 IN,VITE",         "",
+	        "a 1 INVITE",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_rack_decode(&r, heap(bad[i], strlen(bad[i])));
@@ -581,8 +623,7 @@ static void test_rack(void)
 	}
 	CHECK_EQ_INT(VALIDATE(REQ("PRACK") "RAck: 1 1 INVITE\r\n" END, NULL),
 	             0);
-	CHECK_EQ_INT(VALIDATE(REQ("PRACK") "RAck: 1 INVITE\r\n" END, NULL),
-	             -1);
+	CHECK_EQ_INT(VALIDATE(REQ("PRACK") "RAck: 1 INVITE\r\n" END, NULL), -1);
 	CHECK_EQ_INT(VALIDATE(RESP("RSeq: 4294967295\r\n"), NULL), 0);
 	CHECK_EQ_INT(VALIDATE(RESP("RSeq: 4294967296\r\n"), NULL), -1);
 }
@@ -591,23 +632,33 @@ static void test_retry_after(void)
 {
 	uint32_t s = 0;
 
-	CHECK_EQ_INT(sip_retry_after_decode(&s,
-	             H("120 (I'm in a meeting);duration=60")), 0);
+	CHECK_EQ_INT(sip_retry_after_decode(
+	                     &s, H("120 (I'm in a meeting);duration=60")),
+	             0);
 	CHECK_EQ_INT(s, 120);
 	CHECK_EQ_INT(sip_retry_after_decode(&s, H("18000;duration=3600")), 0);
 	CHECK_EQ_INT(s, 18000);
-	CHECK_EQ_INT(sip_retry_after_decode(&s,
-	             H("5(nested (comment) \\) ok)\r\n ; x")), 0);
+	CHECK_EQ_INT(sip_retry_after_decode(
+	                     &s, H("5(nested (comment) \\) ok)\r\n ; x")),
+	             0);
 	CHECK_EQ_INT(s, 5);
 	CHECK_EQ_INT(sip_retry_after_decode(&s, H("0")), 0);
 	CHECK_EQ_INT(s, 0);
 
 	static const char *const bad[] = {
-		"120 (unterminated",  "120 (a (b)",     "120 (a) (b)",
-		"120 a",              "120;duration=x", "120;duration",
-		"120;duration=1;duration=2", "120;;", "(x) 120",
-		"949302838503028349304023988", "",  "120 (a\\",
-		"120 (a\r\nb)",
+	        "120 (unterminated",
+	        "120 (a (b)",
+	        "120 (a) (b)",
+	        "120 a",
+	        "120;duration=x",
+	        "120;duration",
+	        "120;duration=1;duration=2",
+	        "120;;",
+	        "(x) 120",
+	        "949302838503028349304023988",
+	        "",
+	        "120 (a\\",
+	        "120 (a\r\nb)",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sip_retry_after_decode(&s,
@@ -618,7 +669,9 @@ static void test_retry_after(void)
 	}
 	CHECK_EQ_INT(sip_retry_after_decode(&s, H("1 (a\0b)")), -1);
 	CHECK_EQ_INT(VALIDATE(RESP("Retry-After: 120 (I'm in a meeting)"
-	                           ";duration=60\r\n"), NULL), 0);
+	                           ";duration=60\r\n"),
+	                      NULL),
+	             0);
 }
 
 static void test_uint(void)
@@ -634,7 +687,8 @@ static void test_uint(void)
 	CHECK_EQ_INT(n, 4294967295u);
 	CHECK_EQ_INT(sip_uint_decode(&n, H("4294967296")), -1);
 	CHECK_EQ_INT(sip_uint_decode(&n, H("100000000000000000000000000000"
-	                                   "000000000000000000000000")), -1);
+	                                   "000000000000000000000000")),
+	             -1);
 	CHECK_EQ_INT(sip_uint_decode(&n, H("")), -1);
 	CHECK_EQ_INT(sip_uint_decode(&n, H("-1")), -1);
 	CHECK_EQ_INT(sip_uint_decode(&n, H("1 2")), -1);
@@ -642,10 +696,14 @@ static void test_uint(void)
 	CHECK_EQ_INT(sip_uint_decode(&n, H("6\0")), -1);
 	CHECK_EQ_INT(sip_uint_decode(&n, PL_NULL), -1);
 
-	CHECK_EQ_INT(VALIDATE(REQ("REGISTER") "Contact: *\r\nExpires: 0\r\n"
-	                      END, NULL), 0);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("REGISTER") "Contact: *\r\nExpires: 0\r\n" END,
+	                 NULL),
+	        0);
 	CHECK_EQ_INT(VALIDATE(REQ("REGISTER") "Expires: 1000000000000000000"
-	                      "0000\r\n" END, &err), -1);
+	                                      "0000\r\n" END,
+	                      &err),
+	             -1);
 	CHECK(err.reason && strcmp(err.reason, "malformed Expires") == 0);
 	CHECK_EQ_INT(VALIDATE(RESP("Min-Expires: 60\r\n"), NULL), 0);
 	CHECK_EQ_INT(VALIDATE(RESP("Min-Expires: sixty\r\n"), &err), -1);
@@ -705,11 +763,11 @@ static void test_contact(void)
 	struct sip_msg *m;
 
 	/* three values across two fields */
-	m = PARSE(&t, REQ("REGISTER")
-	          "Contact: <sip:a@192.0.2.1>;expires=60, \"B, b\" "
-	          "<sip:b@192.0.2.2>\r\n"
-	          "Max-Forwards-Dummy: x\r\n"
-	          "m: sip:c@192.0.2.3;q=0.5\r\n" END);
+	m = PARSE(&t, REQ("REGISTER") "Contact: <sip:a@192.0.2.1>;expires=60, "
+	                              "\"B, b\" "
+	                              "<sip:b@192.0.2.2>\r\n"
+	                              "Max-Forwards-Dummy: x\r\n"
+	                              "m: sip:c@192.0.2.3;q=0.5\r\n" END);
 	CHECK_EQ_INT(t.r, SIP_PARSE_OK);
 	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
 	CHECK_EQ_INT(sip_addr_iter_next(&it, &a), 1);
@@ -742,7 +800,9 @@ static void test_contact(void)
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Contact") == 0);
 	CHECK_EQ_INT(VALIDATE(REQ("REGISTER") "Contact: <sip:a@b>\r\n"
-	                      "Contact: *\r\n" END, NULL), -1);
+	                                      "Contact: *\r\n" END,
+	                      NULL),
+	             -1);
 	/* '*' is no URI anywhere else */
 	CHECK_EQ_INT(VALIDATE(INV("P-Asserted-Identity: *\r\n"), NULL), -1);
 
@@ -758,15 +818,20 @@ static void test_contact(void)
 	CHECK_EQ_INT(VALIDATE(INV("Contact: <sip:a@b>,\r\n"), NULL), -1);
 	CHECK_EQ_INT(VALIDATE(INV("Contact:\r\n"), NULL), -1);
 	CHECK_EQ_INT(VALIDATE(INV("Contact: <sip:a@b>;;\r\n"), NULL), -1);
-	CHECK_EQ_INT(VALIDATE(INV("Contact: \"unterminated <sip:a@b>\r\n"),
-	                      NULL), -1);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Contact: \"unterminated <sip:a@b>\r\n"), NULL),
+	        -1);
 	/* RFC 4475 regbadct: addr-spec with '?' */
 	CHECK_EQ_INT(VALIDATE(REQ("REGISTER") "Contact: sip:user@example.com"
-	                      "?Route=%3Csip:sip.example.com%3E\r\n" END,
-	                      NULL), -1);
+	                                      "?Route=%3Csip:sip.example.com%"
+	                                      "3E\r\n" END,
+	                      NULL),
+	             -1);
 	CHECK_EQ_INT(VALIDATE(REQ("REGISTER") "Contact: <sip:user@example.com"
-	                      "?Route=%3Csip:sip.example.com%3E>\r\n" END,
-	                      NULL), 0);
+	                                      "?Route=%3Csip:sip.example.com%"
+	                                      "3E>\r\n" END,
+	                      NULL),
+	             0);
 }
 
 static void test_list_iter(void)
@@ -831,20 +896,24 @@ static void test_route(void)
 	CHECK_EQ_INT(sip_msg_validate(m, &err), -1);
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Route") == 0);
-	CHECK_EQ_INT(VALIDATE(INV("Record-Route: sip:p1.example.com\r\n"),
-	                      NULL), -1);
-	CHECK_EQ_INT(VALIDATE(INV("Path: <sip:p1.example.com>, sip:x\r\n"),
-	                      NULL), -1);
-	CHECK_EQ_INT(VALIDATE(INV("Route: <sip:p1.example.com;lr>, *\r\n"),
-	                      NULL), -1);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Record-Route: sip:p1.example.com\r\n"), NULL),
+	        -1);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Path: <sip:p1.example.com>, sip:x\r\n"), NULL),
+	        -1);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Route: <sip:p1.example.com;lr>, *\r\n"), NULL),
+	        -1);
 	/* addresses: PAI list, Reply-To single */
 	CHECK_EQ_INT(VALIDATE(INV("P-Asserted-Identity: \"A\" <sip:a@b>, "
 	                          "<tel:+14255550100>\r\n"
 	                          "P-Preferred-Identity: sip:a@b\r\n"
 	                          "Reply-To: Bob <sip:bob@example.com>\r\n"),
-	                      NULL), 0);
-	CHECK_EQ_INT(VALIDATE(INV("P-Asserted-Identity: <sip:a@b\r\n"),
-	                      &err), -1);
+	                      NULL),
+	             0);
+	CHECK_EQ_INT(VALIDATE(INV("P-Asserted-Identity: <sip:a@b\r\n"), &err),
+	             -1);
 	CHECK(err.reason &&
 	      strcmp(err.reason, "malformed P-Asserted-Identity") == 0);
 }
@@ -855,35 +924,38 @@ static void test_date_event(void)
 {
 	struct sip_parse_error err;
 
-	CHECK_EQ_INT(VALIDATE(INV("Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"),
-	                      NULL), 0);
-	CHECK_EQ_INT(VALIDATE(INV("Date: Thu, 29 Feb 2024 00:00:00 GMT\r\n"),
-	                      NULL), 0);
-	CHECK_EQ_INT(VALIDATE(INV("Date: Fri, 01 Jan 2010 16:00:00 EST\r\n"),
-	                      &err), -1);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"), NULL),
+	        0);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Date: Thu, 29 Feb 2024 00:00:00 GMT\r\n"), NULL),
+	        0);
+	CHECK_EQ_INT(
+	        VALIDATE(INV("Date: Fri, 01 Jan 2010 16:00:00 EST\r\n"), &err),
+	        -1);
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Date") == 0);
 	static const char *const bad[] = {
-		"Date: sat, 13 Nov 2010 23:29:00 GMT",
-		"Date: Sat, 13 nov 2010 23:29:00 GMT",
-		"Date: Sat, 13 Nov 2010 23:29:00 gmt",
-		"Date: Sat, 13 Nov 2010 23:29:00 UTC",
-		"Date: Sat 13 Nov 2010 23:29:00 GMT",
-		"Date: Sat, 3 Nov 2010 23:29:00 GMT",
-		"Date: Sat,  13 Nov 2010 23:29:00 GMT",
-		"Date: Sat, 13 Nov 2010 24:00:00 GMT",
-		"Date: Sat, 13 Nov 2010 23:60:00 GMT",
-		"Date: Sat, 13 Nov 2010 23:29:60 GMT",
-		"Date: Sat, 00 Nov 2010 23:29:00 GMT",
-		"Date: Sat, 31 Nov 2010 23:29:00 GMT",
-		"Date: Sun, 29 Feb 2100 23:29:00 GMT",
-		"Date: Sat, 13 Nov 10 23:29:00 GMT",
-		"Date: Sat, 13 Nov 2010 23:29 GMT",
-		"Date: Saturday, 13-Nov-10 23:29:00 GMT",
-		"Date: Sat, 13 Nov 2010 23:29:00 GMT x",
-		"Date: Sat, 13 Nov 2O10 23:29:00 GMT",
-		"Date: Sat, 13 Nov 2010 2a:29:00 GMT",
-		"Date:",
+	        "Date: sat, 13 Nov 2010 23:29:00 GMT",
+	        "Date: Sat, 13 nov 2010 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 2010 23:29:00 gmt",
+	        "Date: Sat, 13 Nov 2010 23:29:00 UTC",
+	        "Date: Sat 13 Nov 2010 23:29:00 GMT",
+	        "Date: Sat, 3 Nov 2010 23:29:00 GMT",
+	        "Date: Sat,  13 Nov 2010 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 2010 24:00:00 GMT",
+	        "Date: Sat, 13 Nov 2010 23:60:00 GMT",
+	        "Date: Sat, 13 Nov 2010 23:29:60 GMT",
+	        "Date: Sat, 00 Nov 2010 23:29:00 GMT",
+	        "Date: Sat, 31 Nov 2010 23:29:00 GMT",
+	        "Date: Sun, 29 Feb 2100 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 10 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 2010 23:29 GMT",
+	        "Date: Saturday, 13-Nov-10 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 2010 23:29:00 GMT x",
+	        "Date: Sat, 13 Nov 2O10 23:29:00 GMT",
+	        "Date: Sat, 13 Nov 2010 2a:29:00 GMT",
+	        "Date:",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char msg[512];
@@ -895,20 +967,27 @@ static void test_date_event(void)
 			fprintf(stderr, "  accepted: %s\n", bad[i]);
 	}
 
-	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence\r\n" END,
-	                      NULL), 0);
-	CHECK_EQ_INT(VALIDATE(REQ("NOTIFY") "o: refer;id=93809824\r\n" END,
-	                      NULL), 0);
+	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence\r\n" END, NULL),
+	             0);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("NOTIFY") "o: refer;id=93809824\r\n" END, NULL),
+	        0);
 	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence.winfo ; "
-	                      "x=\"y\"\r\n" END, NULL), 0);
-	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence..winfo\r\n"
-	                      END, NULL), -1);
-	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: .presence\r\n" END,
-	                      NULL), -1);
-	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence.\r\n" END,
-	                      NULL), -1);
-	CHECK_EQ_INT(VALIDATE(REQ("NOTIFY") "Event: refer;id=\"1\"\r\n" END,
-	                      NULL), -1);
+	                                       "x=\"y\"\r\n" END,
+	                      NULL),
+	             0);
+	CHECK_EQ_INT(VALIDATE(REQ("SUBSCRIBE") "Event: presence..winfo\r\n" END,
+	                      NULL),
+	             -1);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("SUBSCRIBE") "Event: .presence\r\n" END, NULL),
+	        -1);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("SUBSCRIBE") "Event: presence.\r\n" END, NULL),
+	        -1);
+	CHECK_EQ_INT(
+	        VALIDATE(REQ("NOTIFY") "Event: refer;id=\"1\"\r\n" END, NULL),
+	        -1);
 	CHECK_EQ_INT(VALIDATE(REQ("NOTIFY") "Event: refer;id\r\n" END, NULL),
 	             -1);
 	CHECK_EQ_INT(VALIDATE(REQ("NOTIFY") "Event: a b\r\n" END, NULL), -1);
@@ -932,15 +1011,17 @@ static void test_validate_errors(void)
 	CHECK_EQ_INT(sip_msg_validate(m, &err), -1);
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Contact") == 0);
-	CHECK_EQ_INT(err.offset, find(BAD_CONTACT, sizeof(BAD_CONTACT) - 1,
-	                              "<sip:a@b>;;"));
+	CHECK_EQ_INT(err.offset,
+	             find(BAD_CONTACT, sizeof(BAD_CONTACT) - 1, "<sip:a@b>;;"));
 	CHECK_EQ_INT(sip_msg_validate(m, NULL), -1);
 
 	/* the first malformed field in message order wins; the offset is
 	 * the element's */
 	CHECK_EQ_INT(VALIDATE(INV("Supported: timer\r\n"
 	                          "Contact: <sip:a@b>, <sip:x\r\n"
-	                          "Date: bad\r\n"), &err), -1);
+	                          "Date: bad\r\n"),
+	                      &err),
+	             -1);
 	CHECK(err.reason && strcmp(err.reason, "malformed Contact") == 0);
 
 	/* a response: status 0 (drop) */
@@ -950,15 +1031,20 @@ static void test_validate_errors(void)
 
 	/* single-valued typed headers may not repeat */
 	CHECK_EQ_INT(VALIDATE(INV("Session-Expires: 1800\r\n"
-	                          "x: 1800\r\n"), &err), -1);
+	                          "x: 1800\r\n"),
+	                      &err),
+	             -1);
 	CHECK(err.reason &&
 	      strcmp(err.reason, "duplicate Session-Expires") == 0);
 	CHECK_EQ_INT(VALIDATE(REQ("REFER") "Refer-To: <sip:a@b>\r\n"
-	                      "r: <sip:c@d>\r\n" END, &err), -1);
+	                                   "r: <sip:c@d>\r\n" END,
+	                      &err),
+	             -1);
 	CHECK(err.reason && strcmp(err.reason, "duplicate Refer-To") == 0);
 	CHECK_EQ_INT(VALIDATE(INV("Replaces: a;to-tag=1;from-tag=2\r\n"
 	                          "Replaces: a;to-tag=1;from-tag=2\r\n"),
-	                      &err), -1);
+	                      &err),
+	             -1);
 	CHECK(err.reason && strcmp(err.reason, "duplicate Replaces") == 0);
 
 	/* each typed header names itself */
@@ -966,31 +1052,31 @@ static void test_validate_errors(void)
 		const char *hdr;
 		const char *reason;
 	} cases[] = {
-		{"Diversion: <sip:a@b>;counter=100", "malformed Diversion"},
-		{"History-Info: <sip:a@b>;index=1..2",
-		 "malformed History-Info"},
-		{"Refer-To: <sip:a@b", "malformed Refer-To"},
-		{"b: <sip:a@b>;;", "malformed Referred-By"},
-		{"Replaces: abc;to-tag=1", "malformed Replaces"},
-		{"Reason: SIP;cause=99999999999", "malformed Reason"},
-		{"Session-Expires: 1800;refresher=me",
-		 "malformed Session-Expires"},
-		{"Min-SE: -90", "malformed Min-SE"},
-		{"RSeq: 1.5", "malformed RSeq"},
-		{"RAck: 1 2", "malformed RAck"},
-		{"Expires: 4294967296", "malformed Expires"},
-		{"Retry-After: 120 (x", "malformed Retry-After"},
-		{"Allow: INVITE;x", "malformed Allow"},
-		{"Supported: a b", "malformed Supported"},
-		{"Require: ,", "malformed Require"},
-		{"Proxy-Require: \"x\"", "malformed Proxy-Require"},
-		{"Unsupported: a/b", "malformed Unsupported"},
-		{"Date: Sat, 13 Nov 2010 23:29:00 EST", "malformed Date"},
-		{"Event: a..b", "malformed Event"},
-		{"Path: sip:a@b", "malformed Path"},
-		{"Record-Route: <sip:a@b>,", "malformed Record-Route"},
-		{"Reply-To: <sip:a@b>, <sip:c@d>", "malformed Reply-To"},
-		{"P-Preferred-Identity: <>", "malformed P-Preferred-Identity"},
+	        {"Diversion: <sip:a@b>;counter=100", "malformed Diversion"},
+	        {"History-Info: <sip:a@b>;index=1..2",
+	         "malformed History-Info"},
+	        {"Refer-To: <sip:a@b", "malformed Refer-To"},
+	        {"b: <sip:a@b>;;", "malformed Referred-By"},
+	        {"Replaces: abc;to-tag=1", "malformed Replaces"},
+	        {"Reason: SIP;cause=99999999999", "malformed Reason"},
+	        {"Session-Expires: 1800;refresher=me",
+	         "malformed Session-Expires"},
+	        {"Min-SE: -90", "malformed Min-SE"},
+	        {"RSeq: 1.5", "malformed RSeq"},
+	        {"RAck: 1 2", "malformed RAck"},
+	        {"Expires: 4294967296", "malformed Expires"},
+	        {"Retry-After: 120 (x", "malformed Retry-After"},
+	        {"Allow: INVITE;x", "malformed Allow"},
+	        {"Supported: a b", "malformed Supported"},
+	        {"Require: ,", "malformed Require"},
+	        {"Proxy-Require: \"x\"", "malformed Proxy-Require"},
+	        {"Unsupported: a/b", "malformed Unsupported"},
+	        {"Date: Sat, 13 Nov 2010 23:29:00 EST", "malformed Date"},
+	        {"Event: a..b", "malformed Event"},
+	        {"Path: sip:a@b", "malformed Path"},
+	        {"Record-Route: <sip:a@b>,", "malformed Record-Route"},
+	        {"Reply-To: <sip:a@b>, <sip:c@d>", "malformed Reply-To"},
+	        {"P-Preferred-Identity: <>", "malformed P-Preferred-Identity"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char msg[512];
@@ -1011,7 +1097,9 @@ static void test_validate_errors(void)
 	/* unknown and extension headers are not looked at */
 	CHECK_EQ_INT(VALIDATE(INV("X-Weird: ;;,,;;,;\r\n"
 	                          "UnknownHeader: <sip:\r\n"
-	                          "Subject:\r\n"), NULL), 0);
+	                          "Subject:\r\n"),
+	                      NULL),
+	             0);
 }
 
 /* --- files: the shipped examples and the shared test suites --------------- */
@@ -1076,9 +1164,9 @@ static void repo_path(char *out, size_t cap, const char *rel)
 static void test_examples(void)
 {
 	static const char *const ok[] = {
-		"examples/messages/acs-invite.sip",
-		"examples/messages/acs-200-ok.sip",
-		"examples/messages/genesys-invite.sip",
+	        "examples/messages/acs-invite.sip",
+	        "examples/messages/acs-200-ok.sip",
+	        "examples/messages/genesys-invite.sip",
 	};
 	struct sip_parse_error err;
 	char path[4096];
@@ -1096,22 +1184,32 @@ static void test_examples(void)
 			        err.reason ? err.reason : "");
 	}
 	/* the realistic ACS INVITE with a bad Contact spliced in */
-	CHECK_EQ_INT(VALIDATE("INVITE sip:+14255550123@sbc1.contoso.com:5061;"
-	    "user=phone;transport=tls SIP/2.0\r\n"
-	    "Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKac8f;rport\r\n"
-	    "Max-Forwards: 69\r\n"
-	    "Record-Route: <sip:sip-du-a-us.pstnhub.microsoft.com:5061;"
-	    "transport=tls;lr>\r\n"
-	    "From: \"Alice Smith\" <sip:+12065550199@sip.pstnhub.microsoft.com"
-	    ":5061;user=phone>;tag=8f3d7c2a1b9e4f60\r\n"
-	    "To: <sip:+14255550123@sbc1.contoso.com:5061;user=phone>\r\n"
-	    "Call-ID: 4c1a7e9f2b3d4e5f60718293a4b5c6d7\r\n"
-	    "CSeq: 1 INVITE\r\n"
-	    "Contact: <sip:api-du-a-usea.pstnhub.microsoft.com:443;x-i=6f2a>"
-	    ";;\r\n"
-	    "Supported: timer, 100rel\r\n"
-	    "Session-Expires: 1800;refresher=uac\r\n"
-	    "Content-Length: 0\r\n\r\n", &err), -1);
+	CHECK_EQ_INT(
+	        VALIDATE(
+	                "INVITE sip:+14255550123@sbc1.contoso.com:5061;"
+	                "user=phone;transport=tls SIP/2.0\r\n"
+	                "Via: SIP/2.0/TLS "
+	                "52.112.10.20:5061;branch=z9hG4bKac8f;rport\r\n"
+	                "Max-Forwards: 69\r\n"
+	                "Record-Route: "
+	                "<sip:sip-du-a-us.pstnhub.microsoft.com:5061;"
+	                "transport=tls;lr>\r\n"
+	                "From: \"Alice Smith\" "
+	                "<sip:+12065550199@sip.pstnhub.microsoft.com"
+	                ":5061;user=phone>;tag=8f3d7c2a1b9e4f60\r\n"
+	                "To: "
+	                "<sip:+14255550123@sbc1.contoso.com:5061;user=phone>"
+	                "\r\n"
+	                "Call-ID: 4c1a7e9f2b3d4e5f60718293a4b5c6d7\r\n"
+	                "CSeq: 1 INVITE\r\n"
+	                "Contact: "
+	                "<sip:api-du-a-usea.pstnhub.microsoft.com:443;x-i=6f2a>"
+	                ";;\r\n"
+	                "Supported: timer, 100rel\r\n"
+	                "Session-Expires: 1800;refresher=uac\r\n"
+	                "Content-Length: 0\r\n\r\n",
+	                &err),
+	        -1);
 	CHECK_EQ_INT(err.status, 400);
 	CHECK(err.reason && strcmp(err.reason, "malformed Contact") == 0);
 }
@@ -1121,31 +1219,51 @@ static void test_rfc4475(void)
 	/* valid per RFC 4475 (and RFC 5118): whatever the parser accepts
 	 * must validate */
 	static const char *const valid[] = {
-		"rfc4475/wsinv", "rfc4475/intmeth", "rfc4475/esc01",
-		"rfc4475/escnull", "rfc4475/esc02", "rfc4475/lwsdisp",
-		"rfc4475/longreq", "rfc4475/dblreq", "rfc4475/semiuri",
-		"rfc4475/transports", "rfc4475/mpart01", "rfc4475/unreason",
-		"rfc4475/noreason", "rfc4475/unkscm", "rfc4475/novelsc",
-		"rfc4475/unksm2", "rfc4475/bext01", "rfc4475/invut",
-		"rfc4475/regaut01", "rfc4475/bcast", "rfc4475/zeromf",
-		"rfc4475/cparam01", "rfc4475/cparam02", "rfc4475/regescrt",
-		"rfc4475/sdp01", "rfc4475/inv2543",
-		"rfc5118/ipv6-good", "rfc5118/port-ambiguous",
-		"rfc5118/port-unambiguous",
-		"rfc5118/via-received-param-with-delim",
-		"rfc5118/via-received-param-no-delim", "rfc5118/ipv6-in-sdp",
-		"rfc5118/mult-ip-in-header", "rfc5118/mult-ip-in-sdp",
-		"rfc5118/ipv4-mapped-ipv6",
-		"rfc5118/ipv6-correct-abnf-2-colons",
+	        "rfc4475/wsinv",
+	        "rfc4475/intmeth",
+	        "rfc4475/esc01",
+	        "rfc4475/escnull",
+	        "rfc4475/esc02",
+	        "rfc4475/lwsdisp",
+	        "rfc4475/longreq",
+	        "rfc4475/dblreq",
+	        "rfc4475/semiuri",
+	        "rfc4475/transports",
+	        "rfc4475/mpart01",
+	        "rfc4475/unreason",
+	        "rfc4475/noreason",
+	        "rfc4475/unkscm",
+	        "rfc4475/novelsc",
+	        "rfc4475/unksm2",
+	        "rfc4475/bext01",
+	        "rfc4475/invut",
+	        "rfc4475/regaut01",
+	        "rfc4475/bcast",
+	        "rfc4475/zeromf",
+	        "rfc4475/cparam01",
+	        "rfc4475/cparam02",
+	        "rfc4475/regescrt",
+	        "rfc4475/sdp01",
+	        "rfc4475/inv2543",
+	        "rfc5118/ipv6-good",
+	        "rfc5118/port-ambiguous",
+	        "rfc5118/port-unambiguous",
+	        "rfc5118/via-received-param-with-delim",
+	        "rfc5118/via-received-param-no-delim",
+	        "rfc5118/ipv6-in-sdp",
+	        "rfc5118/mult-ip-in-header",
+	        "rfc5118/mult-ip-in-sdp",
+	        "rfc5118/ipv4-mapped-ipv6",
+	        "rfc5118/ipv6-correct-abnf-2-colons",
 	};
 	/* invalid ones this layer must catch when the parser does not */
 	static const struct {
 		const char *name;
 		const char *reason;
 	} invalid[] = {
-		{"rfc4475/regbadct", "malformed Contact"},
-		{"rfc4475/baddate", "malformed Date"},
-		{"rfc4475/badinv01", NULL},
+	        {"rfc4475/regbadct", "malformed Contact"},
+	        {"rfc4475/baddate", "malformed Date"},
+	        {"rfc4475/badinv01", NULL},
 	};
 	struct sip_parse_error err;
 	char path[4096];
@@ -1228,10 +1346,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1)
 		testdata = argv[1];
-#define T(fn)                                                                 \
-	do {                                                                  \
-		RUN(fn);                                                      \
-		heap_free();                                                  \
+#define T(fn)                                                                  \
+	do {                                                                   \
+		RUN(fn);                                                       \
+		heap_free();                                                   \
 	} while (0)
 	T(test_history_info_acs);
 	T(test_history_info_params);

@@ -11,8 +11,8 @@ static void test_hysteresis(void)
 	memset(&s, 0, sizeof(s));
 	CHECK(s.status == TRUNK_INACTIVE);
 	/* the first check always reports (since when) */
-	CHECK(health_record(&s, &c, 1000, 0, "TLS: certificate has expired",
-	                    0, 0));
+	CHECK(health_record(&s, &c, 1000, 0, "TLS: certificate has expired", 0,
+	                    0));
 	CHECK(s.status == TRUNK_INACTIVE);
 	CHECK(strstr(s.reason, "expired") != NULL);
 	CHECK(health_record(&s, &c, 2000, 200, NULL, 0, 12));

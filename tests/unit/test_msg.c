@@ -11,11 +11,10 @@
 static struct sip_hdr hdrs[NHDR];
 
 /* Parse from an exactly sized heap copy, so ASan sees any over-read. */
-static enum sip_parse_result parse_n(struct sip_msg *m, const char *s,
-                                     size_t n, enum sip_parse_mode mode,
+static enum sip_parse_result parse_n(struct sip_msg *m, const char *s, size_t n,
+                                     enum sip_parse_mode mode,
                                      const struct sip_limits *lim,
-                                     struct sip_parse_error *err,
-                                     char **copy)
+                                     struct sip_parse_error *err, char **copy)
 {
 	*copy = malloc(n ? n : 1);
 	memcpy(*copy, s, n);
@@ -23,20 +22,20 @@ static enum sip_parse_result parse_n(struct sip_msg *m, const char *s,
 	return sip_msg_parse(m, *copy, n, mode, lim, err);
 }
 
-#define INVITE                                                                \
+#define INVITE                                                                 \
 	"INVITE sip:+14255550123@sbc1.contoso.com:5061;user=phone SIP/2.0\r\n" \
-	"Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKabc;rport\r\n"      \
-	"v: SIP/2.0/TLS 10.0.0.1;branch=z9hG4bKdef, SIP/2.0/UDP h\r\n"        \
-	"Max-Forwards: 69\r\n"                                                \
+	"Via: SIP/2.0/TLS 52.112.10.20:5061;branch=z9hG4bKabc;rport\r\n"       \
+	"v: SIP/2.0/TLS 10.0.0.1;branch=z9hG4bKdef, SIP/2.0/UDP h\r\n"         \
+	"Max-Forwards: 69\r\n"                                                 \
 	"f: \"Alice\" <sip:+12065550199@sip.pstnhub.microsoft.com>;tag=a1\r\n" \
-	"t: <sip:+14255550123@sbc1.contoso.com>\r\n"                          \
-	"i: call-1@acs\r\n"                                                   \
-	"CSeq: 1 INVITE\r\n"                                                  \
-	"m: <sip:api.pstnhub.microsoft.com:443>\r\n"                          \
-	"X-MS-Custom-Queue: billing\r\n"                                      \
-	"c: application/sdp\r\n"                                              \
-	"l: 5\r\n"                                                            \
-	"\r\n"                                                                \
+	"t: <sip:+14255550123@sbc1.contoso.com>\r\n"                           \
+	"i: call-1@acs\r\n"                                                    \
+	"CSeq: 1 INVITE\r\n"                                                   \
+	"m: <sip:api.pstnhub.microsoft.com:443>\r\n"                           \
+	"X-MS-Custom-Queue: billing\r\n"                                       \
+	"c: application/sdp\r\n"                                               \
+	"l: 5\r\n"                                                             \
+	"\r\n"                                                                 \
 	"v=0\r\n"
 
 static void test_eager_fields(void)
@@ -45,8 +44,8 @@ static void test_eager_fields(void)
 	struct sip_parse_error err;
 	char *buf;
 
-	CHECK_EQ_INT(parse_n(&m, INVITE, sizeof(INVITE) - 1,
-	                     SIP_PARSE_DATAGRAM, NULL, &err, &buf),
+	CHECK_EQ_INT(parse_n(&m, INVITE, sizeof(INVITE) - 1, SIP_PARSE_DATAGRAM,
+	                     NULL, &err, &buf),
 	             SIP_PARSE_OK);
 	CHECK(m.request);
 	CHECK(m.method_id == SIP_METHOD_INVITE);
@@ -119,8 +118,8 @@ static void test_stream_framing(void)
 	char *buf;
 
 	for (size_t n = 0; n < first; n++) {
-		enum sip_parse_result r = parse_n(&m, two, n, SIP_PARSE_STREAM,
-		                                  NULL, &err, &buf);
+		enum sip_parse_result r =
+		        parse_n(&m, two, n, SIP_PARSE_STREAM, NULL, &err, &buf);
 		if (r != SIP_PARSE_INCOMPLETE) {
 			fprintf(stderr, "prefix %zu: %d\n", n, r);
 			CHECK(!"prefix incomplete");
@@ -162,10 +161,10 @@ static void expect_bad(const char *s, size_t n, enum sip_parse_mode mode,
 	free(buf);
 }
 
-#define REQ_HEAD                                                              \
-	"OPTIONS sip:sbc1.contoso.com SIP/2.0\r\n"                            \
-	"Via: SIP/2.0/TLS h;branch=z9hG4bK1\r\n"                              \
-	"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"            \
+#define REQ_HEAD                                                               \
+	"OPTIONS sip:sbc1.contoso.com SIP/2.0\r\n"                             \
+	"Via: SIP/2.0/TLS h;branch=z9hG4bK1\r\n"                               \
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"             \
 	"CSeq: 7 OPTIONS\r\n"
 
 static void test_limits(void)
@@ -204,7 +203,7 @@ static void test_limits(void)
 
 static void test_malformed(void)
 {
-#define BAD(s, st, why)                                                       \
+#define BAD(s, st, why)                                                        \
 	expect_bad(s, sizeof(s) - 1, SIP_PARSE_DATAGRAM, NULL, st, why)
 	BAD(REQ_HEAD "Content-Length: 0\r\nContent-Length: 0\r\n\r\n", 400,
 	    "duplicate Content-Length");
@@ -244,8 +243,8 @@ static void test_no_cl_datagram(void)
 	             SIP_PARSE_OK);
 	CHECK_PL(m.body, "body");
 	free(buf);
-	CHECK_EQ_INT(parse_n(&m, s, sizeof(s) - 1, SIP_PARSE_STREAM, NULL,
-	                     &err, &buf),
+	CHECK_EQ_INT(parse_n(&m, s, sizeof(s) - 1, SIP_PARSE_STREAM, NULL, &err,
+	                     &buf),
 	             SIP_PARSE_OK);
 	CHECK_EQ_INT(m.body.l, 0);
 	free(buf);
@@ -286,7 +285,8 @@ static void test_build_roundtrip(void)
 	char *buf;
 	char wire[2048];
 	struct sip_build b;
-	static const struct pl body = PL("v=0\r\no=- 1 1 IN IP4 203.0.113.10\r\n");
+	static const struct pl body =
+	        PL("v=0\r\no=- 1 1 IN IP4 203.0.113.10\r\n");
 
 	CHECK_EQ_INT(parse_n(&in, INVITE, sizeof(INVITE) - 1,
 	                     SIP_PARSE_DATAGRAM, NULL, &err, &buf),
@@ -295,11 +295,13 @@ static void test_build_roundtrip(void)
 	sip_build_request_line(&b, PL("INVITE"),
 	                       PL("sip:+14255550123@contoso.byoc.mypurecloud."
 	                          "com:5061;transport=tls"));
-	sip_build_hdr(&b, SIP_HDR_VIA,
-	              PL("SIP/2.0/TLS sbc1.contoso.com:5061;branch=z9hG4bKtb1"));
+	sip_build_hdr(
+	        &b, SIP_HDR_VIA,
+	        PL("SIP/2.0/TLS sbc1.contoso.com:5061;branch=z9hG4bKtb1"));
 	sip_build_hdrf(&b, SIP_HDR_MAX_FORWARDS, "%d", in.max_forwards - 1);
-	sip_build_hdr(&b, SIP_HDR_FROM,
-	              PL("\"Alice\" <sip:+12065550199@sbc1.contoso.com>;tag=tb1"));
+	sip_build_hdr(
+	        &b, SIP_HDR_FROM,
+	        PL("\"Alice\" <sip:+12065550199@sbc1.contoso.com>;tag=tb1"));
 	sip_build_hdr(&b, SIP_HDR_TO,
 	              PL("<sip:+14255550123@contoso.byoc.mypurecloud.com>"));
 	sip_build_hdr(&b, SIP_HDR_CALL_ID, PL("tb-1@sbc1.contoso.com"));
@@ -346,32 +348,36 @@ static void test_build_refuses(void)
 
 	sip_build_init(&b, wire, sizeof(wire));
 	sip_build_status_line(&b, 200, PL_NULL);
-	sip_build_hdr(&b, SIP_HDR_SUBJECT, PL("this will not fit in sixty-four "
-	                                       "bytes of buffer at all"));
+	sip_build_hdr(&b, SIP_HDR_SUBJECT,
+	              PL("this will not fit in sixty-four "
+	                 "bytes of buffer at all"));
 	CHECK_EQ_INT(sip_build_finish(&b, PL_NULL), 0);
 
 	sip_build_init(&b, wire, sizeof(wire));
 	sip_build_status_line(&b, 486, PL_NULL);
 	size_t n = sip_build_finish(&b, PL_NULL);
 	CHECK(n > 0);
-	CHECK(n == sizeof("SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n") - 1 &&
+	CHECK(n == sizeof("SIP/2.0 486 Busy Here\r\nContent-Length: "
+	                  "0\r\n\r\n") -
+	                      1 &&
 	      memcmp(wire, "SIP/2.0 486 Busy Here\r\n", 23) == 0);
 }
 
 static void test_response(void)
 {
-	static const char s[] = "SIP/2.0 180 Ringing\r\n"
-	                        "Via: SIP/2.0/TLS sbc1.contoso.com:5061;"
-	                        "branch=z9hG4bKtb1;received=[2001:db8::1]\r\n"
-	                        "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
-	                        "Call-ID: x\r\nCSeq: 7 INVITE\r\n"
-	                        "Content-Length: 0\r\n\r\n";
+	static const char s[] =
+	        "SIP/2.0 180 Ringing\r\n"
+	        "Via: SIP/2.0/TLS sbc1.contoso.com:5061;"
+	        "branch=z9hG4bKtb1;received=[2001:db8::1]\r\n"
+	        "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+	        "Call-ID: x\r\nCSeq: 7 INVITE\r\n"
+	        "Content-Length: 0\r\n\r\n";
 	struct sip_msg m;
 	struct sip_parse_error err;
 	char *buf;
 
-	CHECK_EQ_INT(parse_n(&m, s, sizeof(s) - 1, SIP_PARSE_STREAM, NULL,
-	                     &err, &buf),
+	CHECK_EQ_INT(parse_n(&m, s, sizeof(s) - 1, SIP_PARSE_STREAM, NULL, &err,
+	                     &buf),
 	             SIP_PARSE_OK);
 	CHECK(!m.request);
 	CHECK_EQ_INT(m.status, 180);

@@ -25,8 +25,8 @@ static void test_options_answer_for_acs(void)
 	struct sip_list_iter it;
 
 	sip_msg_init(&in, h1, 32);
-	CHECK_EQ_INT(sip_msg_parse(&in, req, sizeof(req) - 1,
-	                           SIP_PARSE_STREAM, NULL, &err),
+	CHECK_EQ_INT(sip_msg_parse(&in, req, sizeof(req) - 1, SIP_PARSE_STREAM,
+	                           NULL, &err),
 	             SIP_PARSE_OK);
 	size_t n = options_answer(&in, &id, PL("tb-9"), buf, sizeof(buf));
 	CHECK(n > 0);

@@ -25,8 +25,8 @@ static struct {
 } sent[MAX_SENT];
 static int nsent;
 
-static int fake_send(void *arg, const struct sip_tx_dest *dst,
-                     const char *buf, size_t len)
+static int fake_send(void *arg, const struct sip_tx_dest *dst, const char *buf,
+                     size_t len)
 {
 	(void)arg;
 	if (fail_sends > 0) {
@@ -176,8 +176,7 @@ static void mk_req(struct pmsg *p, struct req_opt o)
 	             o.ruri ? o.ruri : "sip:+14255550123@sbc1.contoso.com",
 	             o.via ? o.via : "10.0.0.1:5060", br,
 	             o.extra ? o.extra : "", o.from_tag ? o.from_tag : "fa1",
-	             tt, o.call_id ? o.call_id : "c1@test",
-	             o.cseq ? o.cseq : 1,
+	             tt, o.call_id ? o.call_id : "c1@test", o.cseq ? o.cseq : 1,
 	             o.cseq_method ? o.cseq_method : o.method);
 	p->len = (size_t)n;
 	CHECK(pm_parse(p));
@@ -299,10 +298,10 @@ static void ict_non2xx_final_generates_ack(void)
 	struct pmsg inv, r100, r486, ack;
 	struct rec r = {0};
 
-	mk_req(&inv, (struct req_opt){
-		.branch = BR1,
-		.extra = "Route: <sip:p1.example.com;lr>\r\n"
-		         "Route: <sip:p2.example.com;lr>\r\n"});
+	mk_req(&inv,
+	       (struct req_opt){.branch = BR1,
+	                        .extra = "Route: <sip:p1.example.com;lr>\r\n"
+	                                 "Route: <sip:p2.example.com;lr>\r\n"});
 	struct sip_tx *tx = start(l, &inv, &d, &r);
 	mk_rsp(&r100, &inv.m, NULL, 100, NULL);
 	mk_rsp(&r486, &inv.m, NULL, 486, "bob7");
@@ -441,12 +440,11 @@ static void nict_trying_timer_e_retransmits_then_timer_f_408(void)
 	struct sip_tx_dest d = dest("192.0.2.1", 5060, false);
 	struct pmsg req;
 	struct rec r = {0};
-	static const uint64_t want[] = {0,     500,   1500,  3500,
-	                                7500,  11500, 15500, 19500,
-	                                23500, 27500, 31500};
+	static const uint64_t want[] = {0,     500,   1500,  3500,  7500, 11500,
+	                                15500, 19500, 23500, 27500, 31500};
 
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-nict"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-nict"});
 	struct sip_tx *tx = start(l, &req, &d, &r);
 	CHECK_EQ_INT(sip_tx_state(tx), SIP_TX_TRYING);
 	advance(l, 31999);
@@ -503,8 +501,8 @@ static void nict_reliable_no_retransmissions(void)
 	struct pmsg req, r200;
 	struct rec r = {0};
 
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-tcp"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-tcp"});
 	struct sip_tx *tx = start(l, &req, &d, &r);
 	CHECK_EQ_INT(sip_tx_next_deadline(l), 32000); /* F only, no E */
 	advance(l, 20000);
@@ -520,8 +518,8 @@ static void nict_reliable_no_retransmissions(void)
 
 	/* Timer F still applies over TCP */
 	struct rec r2 = {0};
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-tcp2"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-tcp2"});
 	tx = start(l, &req, &d, &r2);
 	advance(l, 20000 + 32000);
 	CHECK_EQ_INT(r2.n, 1);
@@ -538,8 +536,8 @@ static void nict_completed_timer_k(void)
 	struct pmsg req, r200;
 	struct rec r = {0};
 
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-k"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-k"});
 	struct sip_tx *tx = start(l, &req, &d, &r);
 	mk_rsp(&r200, &req.m, NULL, 200, "o1");
 	now = 100;
@@ -570,15 +568,15 @@ static void ist_sends_100_trying_at_once(void)
 	struct pmsg inv, t;
 	struct sip_tx *tx = NULL;
 
-	mk_req(&inv, (struct req_opt){
-		.branch = "z9hG4bK-ist",
-		.via = "pbx.example.com",
-		.extra = "Via: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb, "
-		         "SIP/2.0/TCP 10.2.2.2;branch=z9hG4bKc\r\n"
-		         "Timestamp: 54.3\r\n"});
+	mk_req(&inv,
+	       (struct req_opt){
+	               .branch = "z9hG4bK-ist",
+	               .via = "pbx.example.com",
+	               .extra = "Via: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb, "
+	                        "SIP/2.0/TCP 10.2.2.2;branch=z9hG4bKc\r\n"
+	                        "Timestamp: 54.3\r\n"});
 	now = 1234;
-	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx),
-	             SIP_TX_REQ_NEW);
+	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx), SIP_TX_REQ_NEW);
 	CHECK(tx != NULL);
 	CHECK(sip_tx_is_server(tx));
 	CHECK(sip_tx_method(tx) == SIP_METHOD_INVITE);
@@ -618,8 +616,7 @@ static void ist_retransmitted_invite_resends_last_response(void)
 	struct sip_tx *tx = NULL, *tx2 = NULL;
 
 	mk_req(&inv, (struct req_opt){.branch = "z9hG4bK-rt"});
-	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx),
-	             SIP_TX_REQ_NEW);
+	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx), SIP_TX_REQ_NEW);
 	now = 500;
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx2),
 	             SIP_TX_REQ_RETRANSMISSION);
@@ -639,8 +636,8 @@ static void ist_retransmitted_invite_resends_last_response(void)
 	CHECK_EQ_INT(sip_tx_layer_stats(l)->created, 1);
 	/* same branch, other method: another transaction */
 	struct pmsg opt;
-	mk_req(&opt, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-rt"});
+	mk_req(&opt,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-rt"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &opt.m, &tx2),
 	             SIP_TX_REQ_NEW);
 	/* same branch, other sent-by: another transaction */
@@ -683,7 +680,8 @@ static void ist_completed_timer_g_retransmits_final_until_ack(void)
 	CHECK_EQ_INT(nsent, 8);
 	CHECK(sent_same(1, 7));
 	/* the ACK stops G */
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "z9hG4bK-g",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "z9hG4bK-g",
 	                              .to_tag = "uas1"});
 	now = 12500;
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
@@ -706,7 +704,8 @@ static void ist_ack_absorbed_confirmed_timer_i(void)
 	sip_tx_recv_request(l, &src, &inv.m, &tx);
 	mk_rsp(&r404, &inv.m, &src, 404, "uas1");
 	sip_tx_respond(tx, 404, r404.buf, r404.len);
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "z9hG4bK-i",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "z9hG4bK-i",
 	                              .to_tag = "uas1"});
 	now = 300;
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
@@ -737,7 +736,8 @@ static void ist_ack_absorbed_confirmed_timer_i(void)
 	mk_rsp(&r404, &inv.m, &tcp, 404, "uas1");
 	sip_tx_respond(tx, 404, r404.buf, r404.len);
 	CHECK_EQ_INT(sip_tx_next_deadline(l), now + 32000); /* H, no G */
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "z9hG4bK-i2",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "z9hG4bK-i2",
 	                              .to_tag = "uas1"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &tcp, &ack.m, NULL),
 	             SIP_TX_REQ_ACK_ABSORBED);
@@ -803,7 +803,8 @@ static void ist_2xx_accepted_timer_l(void)
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
 	             SIP_TX_REQ_NO_MATCH_ACK);
 	/* even one reusing the INVITE's branch (RFC 6026 7.1) */
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "z9hG4bK-l",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "z9hG4bK-l",
 	                              .to_tag = "uas1"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
 	             SIP_TX_REQ_NO_MATCH_ACK);
@@ -834,10 +835,9 @@ static void nist_trying_absorbs_then_completed_timer_j(void)
 	struct pmsg req, r200;
 	struct sip_tx *tx = NULL;
 
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-j"});
-	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &req.m, &tx),
-	             SIP_TX_REQ_NEW);
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-j"});
+	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &req.m, &tx), SIP_TX_REQ_NEW);
 	CHECK_EQ_INT(sip_tx_state(tx), SIP_TX_TRYING);
 	CHECK_EQ_INT(nsent, 0); /* no 100 for non-INVITE */
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &req.m, NULL),
@@ -858,8 +858,8 @@ static void nist_trying_absorbs_then_completed_timer_j(void)
 
 	/* reliable: J = 0 */
 	struct sip_tx_dest tcp = dest("10.0.0.1", 5060, true);
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-j2"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-j2"});
 	sip_tx_recv_request(l, &tcp, &req.m, &tx);
 	mk_rsp(&r200, &req.m, &tcp, 200, "o1");
 	CHECK_EQ_INT(sip_tx_respond(tx, 200, r200.buf, r200.len), SIP_TX_OK);
@@ -884,8 +884,8 @@ static void cancel_of_pending_invite_gets_200_and_tu_sends_487(void)
 	sip_tx_respond(tx, 180, r180.buf, r180.len);
 	CHECK_EQ_INT(nsent, 2);
 
-	mk_req(&can, (struct req_opt){.method = "CANCEL",
-	                              .branch = "z9hG4bK-c"});
+	mk_req(&can,
+	       (struct req_opt){.method = "CANCEL", .branch = "z9hG4bK-c"});
 	now = 2000;
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &can.m, &ctx),
 	             SIP_TX_REQ_CANCEL);
@@ -903,7 +903,8 @@ static void cancel_of_pending_invite_gets_200_and_tu_sends_487(void)
 	mk_rsp(&r487, &inv.m, &src, 487, "uas1");
 	CHECK_EQ_INT(sip_tx_respond(tx, 487, r487.buf, r487.len), SIP_TX_OK);
 	CHECK_EQ_INT(sip_tx_state(tx), SIP_TX_COMPLETED);
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "z9hG4bK-c",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "z9hG4bK-c",
 	                              .to_tag = "uas1"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
 	             SIP_TX_REQ_ACK_ABSORBED);
@@ -923,8 +924,8 @@ static void cancel_of_pending_invite_gets_200_and_tu_sends_487(void)
 	sip_tx_recv_request(l, &src, &inv3.m, &tx3);
 	mk_rsp(&r603, &inv3.m, &src, 603, "uas3");
 	sip_tx_respond(tx3, 603, r603.buf, r603.len);
-	mk_req(&can3, (struct req_opt){.method = "CANCEL",
-	                               .branch = "z9hG4bK-c3"});
+	mk_req(&can3,
+	       (struct req_opt){.method = "CANCEL", .branch = "z9hG4bK-c3"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &can3.m, &ctx),
 	             SIP_TX_REQ_CANCEL_ANSWERED);
 	CHECK(ctx == NULL);
@@ -955,8 +956,9 @@ static void client_cancel_waits_for_provisional(void)
 	struct pmsg inv, r180, can, c200, r487, ack;
 	struct rec r = {0};
 
-	mk_req(&inv, (struct req_opt){
-		.branch = BR1, .extra = "Route: <sip:p1.example.com;lr>\r\n"});
+	mk_req(&inv,
+	       (struct req_opt){.branch = BR1,
+	                        .extra = "Route: <sip:p1.example.com;lr>\r\n"});
 	struct sip_tx *tx = start(l, &inv, &d, &r);
 	CHECK_EQ_INT(sip_tx_cancel_reason(
 	                     tx, PL("SIP;cause=200;text=\"elsewhere\"")),
@@ -1055,8 +1057,8 @@ static void late_response_after_terminated_no_match(void)
 	struct pmsg req, r200, other, wrong_by, wrong_m, x;
 	struct rec r = {0};
 
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-late"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-late"});
 	struct sip_tx *tx = start(l, &req, &d, &r);
 	/* not ours: other branch, other sent-by, other CSeq method */
 	mk_req(&other, (struct req_opt){.method = "OPTIONS",
@@ -1068,8 +1070,8 @@ static void late_response_after_terminated_no_match(void)
 	                                   .via = "10.0.0.2:5060"});
 	mk_rsp(&x, &wrong_by.m, NULL, 200, "x");
 	CHECK_EQ_INT(sip_tx_recv_response(l, &x.m), SIP_TX_RSP_NO_MATCH);
-	mk_req(&wrong_m, (struct req_opt){.method = "INFO",
-	                                  .branch = "z9hG4bK-late"});
+	mk_req(&wrong_m,
+	       (struct req_opt){.method = "INFO", .branch = "z9hG4bK-late"});
 	mk_rsp(&x, &wrong_m.m, NULL, 200, "x");
 	CHECK_EQ_INT(sip_tx_recv_response(l, &x.m), SIP_TX_RSP_NO_MATCH);
 	CHECK_EQ_INT(r.n, 0);
@@ -1094,19 +1096,18 @@ static void rfc2543_fallback_matching(void)
 
 	/* branch without the cookie, and no branch at all */
 	mk_req(&inv, (struct req_opt){.branch = "old-1234"});
-	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx),
-	             SIP_TX_REQ_NEW);
+	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, &tx), SIP_TX_REQ_NEW);
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv.m, NULL),
 	             SIP_TX_REQ_RETRANSMISSION);
 	/* an equivalent Request-URI (19.1.4) still matches */
-	mk_req(&inv_b, (struct req_opt){
-		.branch = "old-1234",
-		.ruri = "sip:+14255550123@SBC1.contoso.com"});
+	mk_req(&inv_b,
+	       (struct req_opt){.branch = "old-1234",
+	                        .ruri = "sip:+14255550123@SBC1.contoso.com"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &inv_b.m, NULL),
 	             SIP_TX_REQ_RETRANSMISSION);
 	/* a different From tag, same Call-ID/CSeq: another transaction */
-	mk_req(&other, (struct req_opt){.branch = "old-1234",
-	                                .from_tag = "fa2"});
+	mk_req(&other,
+	       (struct req_opt){.branch = "old-1234", .from_tag = "fa2"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &other.m, &t2),
 	             SIP_TX_REQ_NEW);
 	/* another CSeq: another one */
@@ -1126,7 +1127,8 @@ static void rfc2543_fallback_matching(void)
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack_bad.m, NULL),
 	             SIP_TX_REQ_NO_MATCH_ACK);
 	CHECK_EQ_INT(sip_tx_state(tx), SIP_TX_COMPLETED);
-	mk_req(&ack, (struct req_opt){.method = "ACK", .branch = "old-1234",
+	mk_req(&ack, (struct req_opt){.method = "ACK",
+	                              .branch = "old-1234",
 	                              .to_tag = "uas9"});
 	CHECK_EQ_INT(sip_tx_recv_request(l, &src, &ack.m, NULL),
 	             SIP_TX_REQ_ACK_ABSORBED);
@@ -1159,8 +1161,8 @@ static void transport_error_reports_503(void)
 	struct rec r = {0}, r2 = {0}, r3 = {0};
 
 	/* the first send fails: 503 from the next tick, not re-entrantly */
-	mk_req(&req, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-e1"});
+	mk_req(&req,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-e1"});
 	fail_sends = 1;
 	struct sip_tx *tx = start(l, &req, &d, &r);
 	CHECK(tx != NULL);
@@ -1233,8 +1235,7 @@ static void overload_over_max_transactions(void)
 	t2 = start(l, &b, &d, &r);
 	t3 = start(l, &c, &d, &r);
 	CHECK(t1 && t2 && !t3);
-	CHECK_EQ_INT(sip_tx_recv_request(l, &d, &c.m, &s),
-	             SIP_TX_REQ_OVERLOAD);
+	CHECK_EQ_INT(sip_tx_recv_request(l, &d, &c.m, &s), SIP_TX_REQ_OVERLOAD);
 	CHECK(s == NULL);
 	CHECK_EQ_INT(sip_tx_layer_stats(l)->refused, 2);
 	/* retransmissions of known requests are still absorbed */
@@ -1273,13 +1274,13 @@ static void many_transactions_hash_and_timer_heap(void)
 	struct sip_tx_layer *l = layer_new(&cfg);
 	for (int i = 0; i < N; i++) {
 		snprintf(br, sizeof(br), "z9hG4bK-m%d", i);
-		mk_req(&reqs[i], (struct req_opt){.method = "OPTIONS",
-		                                  .branch = br});
+		mk_req(&reqs[i],
+		       (struct req_opt){.method = "OPTIONS", .branch = br});
 		ctx[i].id = i;
 		now = (uint64_t)i; /* staggered Timer F deadlines */
-		struct sip_tx *tx = sip_tx_client_start(
-			l, &d, reqs[i].buf, reqs[i].len, &reqs[i].m, many_h,
-			&ctx[i]);
+		struct sip_tx *tx =
+		        sip_tx_client_start(l, &d, reqs[i].buf, reqs[i].len,
+		                            &reqs[i].m, many_h, &ctx[i]);
 		CHECK(tx != NULL);
 		sip_tx_release(tx); /* fire and forget: callbacks still come */
 	}
@@ -1355,11 +1356,11 @@ static void release_in_callback_and_free_with_live_transactions(void)
 	/* a TU releasing its handle inside the final-response callback */
 	struct pmsg rel, rel200;
 	int nrel = 0;
-	mk_req(&rel, (struct req_opt){.method = "OPTIONS",
-	                              .branch = "z9hG4bK-rel"});
+	mk_req(&rel,
+	       (struct req_opt){.method = "OPTIONS", .branch = "z9hG4bK-rel"});
 	struct sip_tx_dest tcp = dest("192.0.2.1", 5061, true);
-	CHECK(sip_tx_client_start(l, &tcp, rel.buf, rel.len, &rel.m,
-	                          release_h, &nrel) != NULL);
+	CHECK(sip_tx_client_start(l, &tcp, rel.buf, rel.len, &rel.m, release_h,
+	                          &nrel) != NULL);
 	mk_rsp(&rel200, &rel.m, NULL, 200, "x");
 	CHECK_EQ_INT(sip_tx_recv_response(l, &rel200.m), SIP_TX_RSP_MATCHED);
 	CHECK_EQ_INT(nrel, 1);

@@ -28,7 +28,7 @@ static int parse_exact(struct sip_uri *u, struct pl s)
 }
 
 #define PARSE_OK(u, lit) CHECK_EQ_INT(parse_exact(&(u), PL(lit)), 0)
-#define PARSE_BAD(lit) CHECK_EQ_INT(parse_exact(&bad_, PL(lit)), -1)
+#define PARSE_BAD(lit)   CHECK_EQ_INT(parse_exact(&bad_, PL(lit)), -1)
 
 /* 1 if both parse and compare equal, 0 if both parse and differ, -1 if a
  * parse fails. Also checks that the relation is symmetric and reflexive. */
@@ -47,7 +47,7 @@ static int uri_eq(struct pl a, struct pl b)
 	return ab ? 1 : 0;
 }
 
-#define EQ(a, b) CHECK_EQ_INT(uri_eq(PL(a), PL(b)), 1)
+#define EQ(a, b)  CHECK_EQ_INT(uri_eq(PL(a), PL(b)), 1)
 #define NEQ(a, b) CHECK_EQ_INT(uri_eq(PL(a), PL(b)), 0)
 
 static bool absent(struct pl a)
@@ -60,7 +60,7 @@ static void test_typical(void)
 	struct sip_uri u;
 
 	PARSE_OK(u, "sip:+14255550100@sbc1.contoso.com:5061;transport=tls;"
-		    "user=phone");
+	            "user=phone");
 	CHECK_EQ_INT(u.scheme, SIP_URI_SIP);
 	CHECK_PL(u.scheme_pl, "sip");
 	CHECK_PL(u.user, "+14255550100");
@@ -73,7 +73,7 @@ static void test_typical(void)
 	CHECK(absent(u.headers));
 	CHECK(absent(u.opaque));
 	CHECK_PL(u.raw, "sip:+14255550100@sbc1.contoso.com:5061;"
-			"transport=tls;user=phone");
+	                "transport=tls;user=phone");
 }
 
 /* RFC 3261 19.1.3 examples. */
@@ -96,7 +96,7 @@ static void test_rfc3261_examples(void)
 	CHECK_PL(u.params, "transport=tcp");
 
 	PARSE_OK(u, "sips:alice@atlanta.com?subject=project%20x&"
-		    "priority=urgent");
+	            "priority=urgent");
 	CHECK_EQ_INT(u.scheme, SIP_URI_SIPS);
 	CHECK_PL(u.scheme_pl, "sips");
 	CHECK_PL(u.host, "atlanta.com");
@@ -266,7 +266,7 @@ static void test_eq_many_params(void)
 	for (int i = 0; i < 300; i++) {
 		nx += (size_t)snprintf(x + nx, sizeof(x) - nx, ";p%d=%d", i, i);
 		ny += (size_t)snprintf(y + ny, sizeof(y) - ny, ";p%d=%d",
-				       299 - i, 299 - i);
+		                       299 - i, 299 - i);
 	}
 	CHECK_EQ_INT(sip_uri_parse(&a, pl_make(x, nx)), 0);
 	CHECK_EQ_INT(sip_uri_parse(&b, pl_make(y, ny)), 0);
@@ -276,7 +276,7 @@ static void test_eq_many_params(void)
 	CHECK(!sip_uri_eq(&a, &b));
 }
 
-#define LONG_NOVALUE                                                          \
+#define LONG_NOVALUE                                                           \
 	"verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglong"     \
 	"longlonglonglonglonglonglonglonglonglongParameterNameWithNoValue"
 
@@ -290,14 +290,14 @@ static void test_rfc4475(void)
 
 	/* 3.1.1.2 intmeth: Request-URI and the To URI */
 	PARSE_OK(u, "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:"
-		    "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
+	            "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
 	CHECK_PL(u.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
 	CHECK_PL(u.password, "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
 	CHECK_PL(u.host, "example.com");
 	CHECK(absent(u.params));
 	CHECK(absent(u.headers));
 	PARSE_OK(u, "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"
-		    "@example.com");
+	            "@example.com");
 	CHECK_PL(u.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
 	CHECK(absent(u.password));
 
@@ -313,7 +313,7 @@ static void test_rfc4475(void)
 	n = sip_unescape(u.user, buf, sizeof(buf));
 	CHECK_PL(pl_make(buf, n < 0 ? 0 : (size_t)n), "I have spaces");
 	PARSE_OK(u, "sip:cal%6Cer@host5.example.net;%6C%72;"
-		    "n%61me=v%61lue%25%34%31");
+	            "n%61me=v%61lue%25%34%31");
 	CHECK_PL(u.user, "cal%6Cer");
 	CHECK_PL(u.params, "%6C%72;n%61me=v%61lue%25%34%31");
 	CHECK(sip_uri_param(&u, PL("lr"), &v));
@@ -349,17 +349,17 @@ static void test_rfc4475(void)
 
 	/* 3.1.1.6 lwsdisp/3.1.1.7 longreq */
 	PARSE_OK(u, "sip:user@example.com:6000;unknownparam1=verylonglonglong"
-		    "longlonglonglonglonglonglonglonglonglonglonglonglonglong"
-		    "longlonglonglonglongvalue;longparamnamenamenamenamename"
-		    "namenamenamenamenamenamenamenamenamenamenamenamenamename"
-		    "namenamenamenamenamename=shortvalue;" LONG_NOVALUE);
+	            "longlonglonglonglonglonglonglonglonglonglonglonglonglong"
+	            "longlonglonglonglongvalue;longparamnamenamenamenamename"
+	            "namenamenamenamenamenamenamenamenamenamenamenamenamename"
+	            "namenamenamenamenamename=shortvalue;" LONG_NOVALUE);
 	CHECK_EQ_INT(u.port, 6000);
 	CHECK(sip_uri_param(&u, PL(LONG_NOVALUE), &v));
 	CHECK(absent(v));
 	CHECK(sip_uri_param(&u, PL("unknownparam1"), &v));
 	PARSE_OK(u, "sip:amazinglylongcallernameamazinglylongcallername"
-		    "amazinglylongcallernameamazinglylongcallername"
-		    "amazinglylongcallername@example.net");
+	            "amazinglylongcallernameamazinglylongcallername"
+	            "amazinglylongcallername@example.net");
 
 	/* 3.1.1.9 semiuri */
 	PARSE_OK(u, "sip:user;par=u%40example.net@example.com");
@@ -411,41 +411,41 @@ static void test_ipv6(void)
 		const char *s;
 		bool ok;
 	} refs[] = {
-		{"::", true},
-		{"::1", true},
-		{"1::", true},
-		{"1:2:3:4:5:6:7:8", true},
-		{"1:2:3:4:5:6:7::", true},
-		{"::2:3:4:5:6:7:8", true},
-		{"1::8", true},
-		{"ffff:FFFF:0:00:000:0000:abcd:ABCD", true},
-		{"1:2:3:4:5:6:1.2.3.4", true},
-		{"::1.2.3.4", true},
-		{"::ffff:192.0.2.2", true},
-		{"2001:db8::192.0.2.1", true},
-		{"2001:db8::10:5070", true},
-		{"1:2:3:4:5:6:7:8:9", false},
-		{"1:2:3:4:5:6:7", false},
-		{"1:2:3:4:5:6:7:8::", false},
-		{"::1:2:3:4:5:6:7:8", false},
-		{"1::2::3", false},
-		{":1::", false},
-		{":", false},
-		{":::", false},
-		{"1::2:", false},
-		{"1:", false},
-		{"12345::", false},
-		{"g::", false},
-		{"1:2:3:4:5:6:7:1.2.3.4", false},
-		{"::1.2.3.256", false},
-		{"::1.2.3", false},
-		{"::1.2.3.4.5", false},
-		{"::1.2.3.4:1", false},
-		{"::01234.1.1.1", false},
-		{"1.2.3.4", false},
-		{"2001:db8:::192.0.2.1", false},
-		{"", false},
-		{"::1%eth0", false},
+	        {"::", true},
+	        {"::1", true},
+	        {"1::", true},
+	        {"1:2:3:4:5:6:7:8", true},
+	        {"1:2:3:4:5:6:7::", true},
+	        {"::2:3:4:5:6:7:8", true},
+	        {"1::8", true},
+	        {"ffff:FFFF:0:00:000:0000:abcd:ABCD", true},
+	        {"1:2:3:4:5:6:1.2.3.4", true},
+	        {"::1.2.3.4", true},
+	        {"::ffff:192.0.2.2", true},
+	        {"2001:db8::192.0.2.1", true},
+	        {"2001:db8::10:5070", true},
+	        {"1:2:3:4:5:6:7:8:9", false},
+	        {"1:2:3:4:5:6:7", false},
+	        {"1:2:3:4:5:6:7:8::", false},
+	        {"::1:2:3:4:5:6:7:8", false},
+	        {"1::2::3", false},
+	        {":1::", false},
+	        {":", false},
+	        {":::", false},
+	        {"1::2:", false},
+	        {"1:", false},
+	        {"12345::", false},
+	        {"g::", false},
+	        {"1:2:3:4:5:6:7:1.2.3.4", false},
+	        {"::1.2.3.256", false},
+	        {"::1.2.3", false},
+	        {"::1.2.3.4.5", false},
+	        {"::1.2.3.4:1", false},
+	        {"::01234.1.1.1", false},
+	        {"1.2.3.4", false},
+	        {"2001:db8:::192.0.2.1", false},
+	        {"", false},
+	        {"::1%eth0", false},
 	};
 	struct sip_uri u, bad_;
 	char buf[64];
@@ -656,88 +656,88 @@ static void test_other_schemes(void)
 static void test_rejects(void)
 {
 	static const struct pl bad[] = {
-		PL(""),
-		PL("sip"),
-		PL("sip:"),
-		PL("sips:"),
-		PL("sip:@host"),
-		PL("sip:user@"),
-		PL("sip::pass@host"),
-		PL("sip:host:99999"),
-		PL("sip:host:65536"),
-		PL("sip:host:4294967296"),
-		PL("sip:host:18446744073709551617"),
-		PL("sip:host:"),
-		PL("sip:host:abc"),
-		PL("sip:host:-1"),
-		PL("sip:host:+1"),
-		PL("sip:host:5060:5060"),
-		PL("sip:host:0x10"),
-		PL("sip:a%4@h"),
-		PL("sip:a%GG@h"),
-		PL("sip:a%@h"),
-		PL("sip:a:%4@h"),
-		PL("sip:h;p=%4"),
-		PL("sip:h;p%=4"),
-		PL("sip:h?a=%"),
-		PL("<sip:a@b>"),
-		PL("sip:a@b>"),
-		PL("sip: a@b"),
-		PL("sip:a@b "),
-		PL("sip :a@b"),
-		PL("sip:a b@c"),
-		PL("sip:a@b\r\n"),
-		PL("sip:a\t@b"),
-		PL("sip:a@b\x01"),
-		PL("sip:a\x7f@b"),
-		PL("sip:a\0b@host"),
-		PL("sip:a@host\0"),
-		PL("sip:a@ho\0st"),
-		PL("\0sip:a@host"),
-		PL("sip:\xc3\xa9@host"),
-		PL("sip:a@h\xc3\xa9.com"),
-		PL("sip:1.2.3.256"),
-		PL("sip:256.1.1.1"),
-		PL("sip:1.2.3"),
-		PL("sip:1.2.3.4.5"),
-		PL("sip:1234.1.1.1"),
-		PL("sip:1.2.3.4."),
-		PL("sip:example.123"),
-		PL("sip:-a.com"),
-		PL("sip:a-.com"),
-		PL("sip:a.-b.com"),
-		PL("sip:a..com"),
-		PL("sip:.com"),
-		PL("sip:."),
-		PL("sip:a.com.."),
-		PL("sip:host;"),
-		PL("sip:host;;lr"),
-		PL("sip:host;lr;"),
-		PL("sip:host;=x"),
-		PL("sip:host;a="),
-		PL("sip:host;a=b=c"),
-		PL("sip:host;a=\"b\""),
-		PL("sip:host;a b"),
-		PL("sip:host?"),
-		PL("sip:host?a"),
-		PL("sip:host?=b"),
-		PL("sip:host?a=b&"),
-		PL("sip:host?a=b&&c=d"),
-		PL("sip:host?a=b?c=d=e"),
-		PL("sip:host;lr?x=\"y\""),
-		PL("sip:us@er@host"),
-		PL("sip:a:b:c@host"),
-		PL("sip:a:p@ss@host"),
-		PL("sip:a:p;x@host"),
-		PL("sip:a#b@host"),
-		PL("sip:a[1]@host"),
-		PL("sip:user@host@"),
-		PL("sip:user@ho st"),
-		PL("sip:user@ho%41st"),
-		PL("sip:user@host/path"),
-		PL("sip:user@host#frag"),
-		PL("sips:[2001:db8:::192.0.2.1]"),
-		PL("sip://host"),
+	        PL(""),
+	        PL("sip"),
+	        PL("sip:"),
+	        PL("sips:"),
+	        PL("sip:@host"),
+	        PL("sip:user@"),
+	        PL("sip::pass@host"),
+	        PL("sip:host:99999"),
+	        PL("sip:host:65536"),
+	        PL("sip:host:4294967296"),
+	        PL("sip:host:18446744073709551617"),
+	        PL("sip:host:"),
+	        PL("sip:host:abc"),
+	        PL("sip:host:-1"),
+	        PL("sip:host:+1"),
+	        PL("sip:host:5060:5060"),
+	        PL("sip:host:0x10"),
+	        PL("sip:a%4@h"),
+	        PL("sip:a%GG@h"),
+	        PL("sip:a%@h"),
+	        PL("sip:a:%4@h"),
+	        PL("sip:h;p=%4"),
+	        PL("sip:h;p%=4"),
+	        PL("sip:h?a=%"),
+	        PL("<sip:a@b>"),
+	        PL("sip:a@b>"),
+	        PL("sip: a@b"),
+	        PL("sip:a@b "),
+	        PL("sip :a@b"),
+	        PL("sip:a b@c"),
+	        PL("sip:a@b\r\n"),
+	        PL("sip:a\t@b"),
+	        PL("sip:a@b\x01"),
+	        PL("sip:a\x7f@b"),
+	        PL("sip:a\0b@host"),
+	        PL("sip:a@host\0"),
+	        PL("sip:a@ho\0st"),
+	        PL("\0sip:a@host"),
+	        PL("sip:\xc3\xa9@host"),
+	        PL("sip:a@h\xc3\xa9.com"),
+	        PL("sip:1.2.3.256"),
+	        PL("sip:256.1.1.1"),
+	        PL("sip:1.2.3"),
+	        PL("sip:1.2.3.4.5"),
+	        PL("sip:1234.1.1.1"),
+	        PL("sip:1.2.3.4."),
+	        PL("sip:example.123"),
+	        PL("sip:-a.com"),
+	        PL("sip:a-.com"),
+	        PL("sip:a.-b.com"),
+	        PL("sip:a..com"),
+	        PL("sip:.com"),
+	        PL("sip:."),
+	        PL("sip:a.com.."),
+	        PL("sip:host;"),
+	        PL("sip:host;;lr"),
+	        PL("sip:host;lr;"),
+	        PL("sip:host;=x"),
+	        PL("sip:host;a="),
+	        PL("sip:host;a=b=c"),
+	        PL("sip:host;a=\"b\""),
+	        PL("sip:host;a b"),
+	        PL("sip:host?"),
+	        PL("sip:host?a"),
+	        PL("sip:host?=b"),
+	        PL("sip:host?a=b&"),
+	        PL("sip:host?a=b&&c=d"),
+	        PL("sip:host?a=b?c=d=e"),
+	        PL("sip:host;lr?x=\"y\""),
+	        PL("sip:us@er@host"),
+	        PL("sip:a:b:c@host"),
+	        PL("sip:a:p@ss@host"),
+	        PL("sip:a:p;x@host"),
+	        PL("sip:a#b@host"),
+	        PL("sip:a[1]@host"),
+	        PL("sip:user@host@"),
+	        PL("sip:user@ho st"),
+	        PL("sip:user@ho%41st"),
+	        PL("sip:user@host/path"),
+	        PL("sip:user@host#frag"),
+	        PL("sips:[2001:db8:::192.0.2.1]"),
+	        PL("sip://host"),
 	};
 	struct sip_uri u;
 
@@ -747,7 +747,7 @@ static void test_rejects(void)
 		CHECK_EQ_INT(rc, -1);
 		if (rc != -1)
 			fprintf(stderr, "  ... accepted '%.*s'\n",
-				(int)bad[i].l, bad[i].p);
+			        (int)bad[i].l, bad[i].p);
 		/* a failed parse leaves nothing behind */
 		CHECK(absent(u.raw) && absent(u.host) && !u.has_port);
 	}
@@ -865,7 +865,7 @@ static void test_param_lookup(void)
 	struct pl v;
 
 	PARSE_OK(u, "sip:a@b;transport=TCP;lr;Maddr=10.0.0.1;"
-		    "%6D%65thod=INVITE;x=1;x=2?lr2=1");
+	            "%6D%65thod=INVITE;x=1;x=2?lr2=1");
 	CHECK(sip_uri_param(&u, PL("transport"), &v));
 	CHECK_PL(v, "TCP");
 	CHECK(sip_uri_param(&u, PL("TRANSPORT"), &v));
@@ -963,8 +963,9 @@ static void test_unescape(void)
 /* Every slice of a parsed URI lies inside raw. */
 static bool slices_inside(const struct sip_uri *u)
 {
-	const struct pl *s[] = {&u->scheme_pl, &u->user, &u->password,
-				&u->host, &u->params, &u->headers, &u->opaque};
+	const struct pl *s[] = {&u->scheme_pl, &u->user,   &u->password,
+	                        &u->host,      &u->params, &u->headers,
+	                        &u->opaque};
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (!s[i]->p) {
@@ -1013,19 +1014,19 @@ static void poke(struct pl s, int *rc_out)
 static void test_prefixes(void)
 {
 	static const struct pl uris[] = {
-		PL("sip:+14255550100@sbc1.contoso.com:5061;transport=tls;"
-		   "user=phone"),
-		PL("sips:alice:pw%20x@[2001:db8::192.0.2.1]:5061;lr;maddr=x"
-		   "?subject=project%20x&priority=urgent"),
-		PL("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:"
-		   "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com"),
-		PL("sip:cal%6Cer@host5.example.net;%6C%72;"
-		   "n%61me=v%61lue%25%34%31"),
-		PL("sip:user@192.0.2.4:5060"),
-		PL("sip:[::ffff:192.0.2.2]"),
-		PL("tel:863-1234;phone-context=+1-914-555;ext=12;isub=%41"),
-		PL("tel:7042;phone-context=example.com"),
-		PL("soap.beep://192.0.2.103:3002"),
+	        PL("sip:+14255550100@sbc1.contoso.com:5061;transport=tls;"
+	           "user=phone"),
+	        PL("sips:alice:pw%20x@[2001:db8::192.0.2.1]:5061;lr;maddr=x"
+	           "?subject=project%20x&priority=urgent"),
+	        PL("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:"
+	           "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com"),
+	        PL("sip:cal%6Cer@host5.example.net;%6C%72;"
+	           "n%61me=v%61lue%25%34%31"),
+	        PL("sip:user@192.0.2.4:5060"),
+	        PL("sip:[::ffff:192.0.2.2]"),
+	        PL("tel:863-1234;phone-context=+1-914-555;ext=12;isub=%41"),
+	        PL("tel:7042;phone-context=example.com"),
+	        PL("soap.beep://192.0.2.103:3002"),
 	};
 	int rc;
 
@@ -1056,15 +1057,15 @@ static uint32_t lcg(uint32_t *s)
 static void test_mutations(void)
 {
 	static const char *const seeds[] = {
-		("sip:+14255550100@sbc1.contoso.com:5061;transport=tls;"
-		 "user=phone"),
-		"sips:a:b@[2001:db8::1]:5061;lr?x=y&z=%41",
-		"sip:example.com;lr",
-		"tel:863-1234;phone-context=+1-914-555;ext=12",
-		"http://www.example.com/a?b#c",
+	        ("sip:+14255550100@sbc1.contoso.com:5061;transport=tls;"
+	         "user=phone"),
+	        "sips:a:b@[2001:db8::1]:5061;lr?x=y&z=%41",
+	        "sip:example.com;lr",
+	        "tel:863-1234;phone-context=+1-914-555;ext=12",
+	        "http://www.example.com/a?b#c",
 	};
 	static const char alpha[] = "sip:@[]:;=?&%0123456789abcdefABCDEF.-_+"
-				    "tel/#<> \"\t\x80";
+	                            "tel/#<> \"\t\x80";
 	uint32_t seed = 12345;
 	char buf[128];
 	int rc, ok = 0;
@@ -1094,7 +1095,7 @@ static void test_mutations(void)
 			case 2: /* delete */
 				if (n) {
 					memmove(buf + at, buf + at + 1,
-						n - at - 1);
+					        n - at - 1);
 					n--;
 				}
 				break;

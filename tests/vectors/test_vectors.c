@@ -71,7 +71,7 @@ static bool status_allowed(const char *action, int st)
 		    (p == action || p[-1] < '0' || p[-1] > '9') &&
 		    (p[3] < '0' || p[3] > '9')) {
 			if (st == (p[0] - '0') * 100 + (p[1] - '0') * 10 +
-			              (p[2] - '0'))
+			                  (p[2] - '0'))
 				return true;
 		}
 	}
@@ -97,7 +97,8 @@ static void check_exposure(const char *name, const struct sip_msg *m,
 		                      PL("noProxiesSupportThis")));
 		CHECK(m->via.transport == SIP_TP_TLS);
 	} else if (!strcmp(name, "invut")) {
-		CHECK_PL(m->content_type, "application/unknownformat"); /* 415 */
+		CHECK_PL(m->content_type,
+		         "application/unknownformat"); /* 415 */
 	} else if (!strcmp(name, "sdp01")) {
 		CHECK(sip_msg_hdr(m, SIP_HDR_ACCEPT) != NULL); /* -> 406 */
 	} else if (!strcmp(name, "dblreq")) {
@@ -187,8 +188,9 @@ static void run_one(const char *dir, const char *name, const char *validity,
 			CHECK(!"invalid vector refused");
 		} else if (want >= 0 ? st != want
 		                     : !status_allowed(action, st)) {
-			fprintf(stderr, "%s: refused with %d (%s); EXPECT: %s\n",
-			        name, st, err.reason ? err.reason : "", action);
+			fprintf(stderr,
+			        "%s: refused with %d (%s); EXPECT: %s\n", name,
+			        st, err.reason ? err.reason : "", action);
 			CHECK(!"refused with an allowed status");
 		} else {
 			printf("  %-32s refused %d: %s\n", name, st,
@@ -208,8 +210,9 @@ static void run_suite(const char *suite)
 	snprintf(path, sizeof(path), "%s/%s/EXPECT.tsv", testdata, suite);
 	in = fopen(path, "r");
 	if (!in) {
-		fprintf(stderr, "missing %s: the shared testdata folder must "
-		                "be beside the checkout\n",
+		fprintf(stderr,
+		        "missing %s: the shared testdata folder must "
+		        "be beside the checkout\n",
 		        path);
 		CHECK(!"EXPECT.tsv present");
 		return;
@@ -220,8 +223,7 @@ static void run_suite(const char *suite)
 		char *validity = strtok(NULL, "\t\n");
 		(void)strtok(NULL, "\t\n"); /* section */
 		char *action = strtok(NULL, "\t\n");
-		if (!name || !validity || !action ||
-		    strcmp(name, "name") == 0)
+		if (!name || !validity || !action || strcmp(name, "name") == 0)
 			continue;
 		rows++;
 		run_one(path, name, validity, action);

@@ -65,8 +65,7 @@ void sip_build_request_line(struct sip_build *b, struct pl method,
 	put_str(b, " SIP/2.0\r\n");
 }
 
-void sip_build_status_line(struct sip_build *b, uint16_t code,
-                           struct pl reason)
+void sip_build_status_line(struct sip_build *b, uint16_t code, struct pl reason)
 {
 	char num[8];
 
@@ -137,8 +136,8 @@ void sip_build_copy(struct sip_build *b, const struct sip_hdr *h)
 	struct pl line = h->line;
 
 	/* the received line end may be a bare LF: always send CRLF */
-	while (line.l && (line.p[line.l - 1] == '\n' ||
-	                  line.p[line.l - 1] == '\r'))
+	while (line.l &&
+	       (line.p[line.l - 1] == '\n' || line.p[line.l - 1] == '\r'))
 		line.l--;
 	put_pl(b, line);
 	put(b, "\r\n", 2);
@@ -188,38 +187,63 @@ const char *sip_reason_phrase(uint16_t code)
 		uint16_t code;
 		const char *text;
 	} tab[] = {
-		{100, "Trying"}, {180, "Ringing"},
-		{181, "Call Is Being Forwarded"}, {182, "Queued"},
-		{183, "Session Progress"}, {199, "Early Dialog Terminated"},
-		{200, "OK"}, {202, "Accepted"}, {204, "No Notification"},
-		{300, "Multiple Choices"}, {301, "Moved Permanently"},
-		{302, "Moved Temporarily"}, {305, "Use Proxy"},
-		{380, "Alternative Service"}, {400, "Bad Request"},
-		{401, "Unauthorized"}, {402, "Payment Required"},
-		{403, "Forbidden"}, {404, "Not Found"},
-		{405, "Method Not Allowed"}, {406, "Not Acceptable"},
-		{407, "Proxy Authentication Required"},
-		{408, "Request Timeout"}, {410, "Gone"},
-		{413, "Request Entity Too Large"},
-		{414, "Request-URI Too Long"},
-		{415, "Unsupported Media Type"},
-		{416, "Unsupported URI Scheme"}, {420, "Bad Extension"},
-		{421, "Extension Required"}, {422, "Session Interval Too Small"},
-		{423, "Interval Too Brief"},
-		{480, "Temporarily Unavailable"},
-		{481, "Call/Transaction Does Not Exist"},
-		{482, "Loop Detected"}, {483, "Too Many Hops"},
-		{484, "Address Incomplete"}, {485, "Ambiguous"},
-		{486, "Busy Here"}, {487, "Request Terminated"},
-		{488, "Not Acceptable Here"}, {489, "Bad Event"},
-		{491, "Request Pending"}, {493, "Undecipherable"},
-		{500, "Server Internal Error"}, {501, "Not Implemented"},
-		{502, "Bad Gateway"}, {503, "Service Unavailable"},
-		{504, "Server Time-out"}, {505, "Version Not Supported"},
-		{513, "Message Too Large"}, {580, "Precondition Failure"},
-		{600, "Busy Everywhere"}, {603, "Decline"},
-		{604, "Does Not Exist Anywhere"}, {606, "Not Acceptable"},
-		{607, "Unwanted"},
+	        {100, "Trying"},
+	        {180, "Ringing"},
+	        {181, "Call Is Being Forwarded"},
+	        {182, "Queued"},
+	        {183, "Session Progress"},
+	        {199, "Early Dialog Terminated"},
+	        {200, "OK"},
+	        {202, "Accepted"},
+	        {204, "No Notification"},
+	        {300, "Multiple Choices"},
+	        {301, "Moved Permanently"},
+	        {302, "Moved Temporarily"},
+	        {305, "Use Proxy"},
+	        {380, "Alternative Service"},
+	        {400, "Bad Request"},
+	        {401, "Unauthorized"},
+	        {402, "Payment Required"},
+	        {403, "Forbidden"},
+	        {404, "Not Found"},
+	        {405, "Method Not Allowed"},
+	        {406, "Not Acceptable"},
+	        {407, "Proxy Authentication Required"},
+	        {408, "Request Timeout"},
+	        {410, "Gone"},
+	        {413, "Request Entity Too Large"},
+	        {414, "Request-URI Too Long"},
+	        {415, "Unsupported Media Type"},
+	        {416, "Unsupported URI Scheme"},
+	        {420, "Bad Extension"},
+	        {421, "Extension Required"},
+	        {422, "Session Interval Too Small"},
+	        {423, "Interval Too Brief"},
+	        {480, "Temporarily Unavailable"},
+	        {481, "Call/Transaction Does Not Exist"},
+	        {482, "Loop Detected"},
+	        {483, "Too Many Hops"},
+	        {484, "Address Incomplete"},
+	        {485, "Ambiguous"},
+	        {486, "Busy Here"},
+	        {487, "Request Terminated"},
+	        {488, "Not Acceptable Here"},
+	        {489, "Bad Event"},
+	        {491, "Request Pending"},
+	        {493, "Undecipherable"},
+	        {500, "Server Internal Error"},
+	        {501, "Not Implemented"},
+	        {502, "Bad Gateway"},
+	        {503, "Service Unavailable"},
+	        {504, "Server Time-out"},
+	        {505, "Version Not Supported"},
+	        {513, "Message Too Large"},
+	        {580, "Precondition Failure"},
+	        {600, "Busy Everywhere"},
+	        {603, "Decline"},
+	        {604, "Does Not Exist Anywhere"},
+	        {606, "Not Acceptable"},
+	        {607, "Unwanted"},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (tab[i].code == code)

@@ -222,8 +222,7 @@ int sip_diversion_decode(struct sip_diversion *d, struct pl elem)
 
 	memset(d, 0, sizeof(*d));
 	d->counter = 1;
-	if (!elem.p || sip_addr_parse(&d->addr, elem, false) ||
-	    !d->addr.angle)
+	if (!elem.p || sip_addr_parse(&d->addr, elem, false) || !d->addr.angle)
 		return -1;
 	cur = d->addr.params;
 	while (sip_param_next(&cur, &prm)) {
@@ -492,8 +491,8 @@ int sip_session_expires_decode(struct sip_session_expires *se, struct pl v)
 		return -1;
 	x = lex_of(v);
 	lex_skip_lws(&x);
-	if (!lex_uint(&x, UINT32_MAX, &se->delta) ||
-	    !lex_params(&x, &params) || !lex_done(&x))
+	if (!lex_uint(&x, UINT32_MAX, &se->delta) || !lex_params(&x, &params) ||
+	    !lex_done(&x))
 		return -1;
 	cur = params;
 	while (sip_param_next(&cur, &prm)) {
@@ -640,8 +639,7 @@ int sip_token_list_validate(struct pl value)
 	return 0;
 }
 
-bool sip_msg_has_tag(const struct sip_msg *m, enum sip_hdr_id id,
-                     struct pl tag)
+bool sip_msg_has_tag(const struct sip_msg *m, enum sip_hdr_id id, struct pl tag)
 {
 	struct sip_list_iter it;
 	struct pl el;
@@ -723,8 +721,7 @@ static int event_validate(struct pl v)
 	}
 	if (!lex_params(&x, &params) || !lex_done(&x))
 		return -1;
-	if (params.p && sip_param_find(params, PL("id"), &id) &&
-	    !is_token(id))
+	if (params.p && sip_param_find(params, PL("id"), &id) && !is_token(id))
 		return -1;
 	return 0;
 }
@@ -761,33 +758,33 @@ struct dec_rule {
 #define RULE(id, k, name) [id] = {k, "malformed " name, "duplicate " name}
 
 static const struct dec_rule rules[SIP_HDR__COUNT] = {
-	RULE(SIP_HDR_CONTACT, K_CONTACT, "Contact"),
-	RULE(SIP_HDR_ROUTE, K_ROUTE, "Route"),
-	RULE(SIP_HDR_RECORD_ROUTE, K_ROUTE, "Record-Route"),
-	RULE(SIP_HDR_PATH, K_ROUTE, "Path"),
-	RULE(SIP_HDR_REPLY_TO, K_ADDR, "Reply-To"),
-	RULE(SIP_HDR_P_ASSERTED_IDENTITY, K_ADDR, "P-Asserted-Identity"),
-	RULE(SIP_HDR_P_PREFERRED_IDENTITY, K_ADDR, "P-Preferred-Identity"),
-	RULE(SIP_HDR_DIVERSION, K_DIVERSION, "Diversion"),
-	RULE(SIP_HDR_HISTORY_INFO, K_HISTORY_INFO, "History-Info"),
-	RULE(SIP_HDR_REFER_TO, K_REFER, "Refer-To"),
-	RULE(SIP_HDR_REFERRED_BY, K_REFER, "Referred-By"),
-	RULE(SIP_HDR_REPLACES, K_REPLACES, "Replaces"),
-	RULE(SIP_HDR_REASON, K_REASON, "Reason"),
-	RULE(SIP_HDR_SESSION_EXPIRES, K_SESSION_EXPIRES, "Session-Expires"),
-	RULE(SIP_HDR_MIN_SE, K_MIN_SE, "Min-SE"),
-	RULE(SIP_HDR_RSEQ, K_UINT, "RSeq"),
-	RULE(SIP_HDR_RACK, K_RACK, "RAck"),
-	RULE(SIP_HDR_EXPIRES, K_UINT, "Expires"),
-	RULE(SIP_HDR_MIN_EXPIRES, K_UINT, "Min-Expires"),
-	RULE(SIP_HDR_RETRY_AFTER, K_RETRY_AFTER, "Retry-After"),
-	RULE(SIP_HDR_ALLOW, K_TOKENS, "Allow"),
-	RULE(SIP_HDR_SUPPORTED, K_TOKENS, "Supported"),
-	RULE(SIP_HDR_REQUIRE, K_TOKENS1, "Require"),
-	RULE(SIP_HDR_PROXY_REQUIRE, K_TOKENS1, "Proxy-Require"),
-	RULE(SIP_HDR_UNSUPPORTED, K_TOKENS1, "Unsupported"),
-	RULE(SIP_HDR_DATE, K_DATE, "Date"),
-	RULE(SIP_HDR_EVENT, K_EVENT, "Event"),
+        RULE(SIP_HDR_CONTACT, K_CONTACT, "Contact"),
+        RULE(SIP_HDR_ROUTE, K_ROUTE, "Route"),
+        RULE(SIP_HDR_RECORD_ROUTE, K_ROUTE, "Record-Route"),
+        RULE(SIP_HDR_PATH, K_ROUTE, "Path"),
+        RULE(SIP_HDR_REPLY_TO, K_ADDR, "Reply-To"),
+        RULE(SIP_HDR_P_ASSERTED_IDENTITY, K_ADDR, "P-Asserted-Identity"),
+        RULE(SIP_HDR_P_PREFERRED_IDENTITY, K_ADDR, "P-Preferred-Identity"),
+        RULE(SIP_HDR_DIVERSION, K_DIVERSION, "Diversion"),
+        RULE(SIP_HDR_HISTORY_INFO, K_HISTORY_INFO, "History-Info"),
+        RULE(SIP_HDR_REFER_TO, K_REFER, "Refer-To"),
+        RULE(SIP_HDR_REFERRED_BY, K_REFER, "Referred-By"),
+        RULE(SIP_HDR_REPLACES, K_REPLACES, "Replaces"),
+        RULE(SIP_HDR_REASON, K_REASON, "Reason"),
+        RULE(SIP_HDR_SESSION_EXPIRES, K_SESSION_EXPIRES, "Session-Expires"),
+        RULE(SIP_HDR_MIN_SE, K_MIN_SE, "Min-SE"),
+        RULE(SIP_HDR_RSEQ, K_UINT, "RSeq"),
+        RULE(SIP_HDR_RACK, K_RACK, "RAck"),
+        RULE(SIP_HDR_EXPIRES, K_UINT, "Expires"),
+        RULE(SIP_HDR_MIN_EXPIRES, K_UINT, "Min-Expires"),
+        RULE(SIP_HDR_RETRY_AFTER, K_RETRY_AFTER, "Retry-After"),
+        RULE(SIP_HDR_ALLOW, K_TOKENS, "Allow"),
+        RULE(SIP_HDR_SUPPORTED, K_TOKENS, "Supported"),
+        RULE(SIP_HDR_REQUIRE, K_TOKENS1, "Require"),
+        RULE(SIP_HDR_PROXY_REQUIRE, K_TOKENS1, "Proxy-Require"),
+        RULE(SIP_HDR_UNSUPPORTED, K_TOKENS1, "Unsupported"),
+        RULE(SIP_HDR_DATE, K_DATE, "Date"),
+        RULE(SIP_HDR_EVENT, K_EVENT, "Event"),
 };
 
 /* One element (or the whole value of a single-valued field). */
@@ -857,8 +854,8 @@ static int invalid(const struct sip_msg *m, struct sip_parse_error *err,
                    const char *reason, const char *at)
 {
 	if (err) {
-		size_t lead = m->consumed >= m->raw.l ? m->consumed - m->raw.l
-		                                      : 0;
+		size_t lead =
+		        m->consumed >= m->raw.l ? m->consumed - m->raw.l : 0;
 		err->status = m->request ? 400 : 0;
 		err->reason = reason;
 		err->offset = lead;

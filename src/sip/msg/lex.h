@@ -18,9 +18,9 @@ enum {
 	CC_DIGIT = 1 << 2,
 	CC_ALPHA = 1 << 3,
 	CC_HEX = 1 << 4,
-	CC_WSP = 1 << 5,   /* SP HT */
-	CC_PVAL = 1 << 6,  /* generic-param value when unquoted: token [ ] : */
-	CC_CTL = 1 << 7,   /* 0x00-0x1f, 0x7f */
+	CC_WSP = 1 << 5,  /* SP HT */
+	CC_PVAL = 1 << 6, /* generic-param value when unquoted: token [ ] : */
+	CC_CTL = 1 << 7,  /* 0x00-0x1f, 0x7f */
 };
 
 extern const uint8_t sip_cc[256];
@@ -54,8 +54,8 @@ static inline struct pl lex_rest(const struct lex *x)
 bool lex_skip_lws_slow(struct lex *x);
 static inline bool lex_skip_lws(struct lex *x)
 {
-	if (x->p >= x->e || (*x->p != ' ' && *x->p != '\t' && *x->p != '\r' &&
-	                     *x->p != '\n'))
+	if (x->p >= x->e ||
+	    (*x->p != ' ' && *x->p != '\t' && *x->p != '\r' && *x->p != '\n'))
 		return false;
 	return lex_skip_lws_slow(x);
 }
@@ -81,8 +81,7 @@ bool lex_params(struct lex *x, struct pl *raw);
 /* The same, calling h for each param as it is read (value NULL when the
  * param has no '='); h returning false makes the whole list malformed. */
 typedef bool lex_param_h(void *arg, struct pl name, struct pl value);
-bool lex_params_each(struct lex *x, struct pl *raw, lex_param_h *h,
-                     void *arg);
+bool lex_params_each(struct lex *x, struct pl *raw, lex_param_h *h, void *arg);
 
 /* One parameter. */
 struct sip_param {

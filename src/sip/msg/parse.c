@@ -31,16 +31,20 @@ enum sip_method sip_method_lookup(struct pl m)
 		uint8_t len;
 		enum sip_method id;
 	} tab[] = {
-		{"INVITE", 6, SIP_METHOD_INVITE}, {"ACK", 3, SIP_METHOD_ACK},
-		{"BYE", 3, SIP_METHOD_BYE}, {"CANCEL", 6, SIP_METHOD_CANCEL},
-		{"OPTIONS", 7, SIP_METHOD_OPTIONS},
-		{"REGISTER", 8, SIP_METHOD_REGISTER},
-		{"PRACK", 5, SIP_METHOD_PRACK}, {"UPDATE", 6, SIP_METHOD_UPDATE},
-		{"INFO", 4, SIP_METHOD_INFO}, {"REFER", 5, SIP_METHOD_REFER},
-		{"NOTIFY", 6, SIP_METHOD_NOTIFY},
-		{"SUBSCRIBE", 9, SIP_METHOD_SUBSCRIBE},
-		{"MESSAGE", 7, SIP_METHOD_MESSAGE},
-		{"PUBLISH", 7, SIP_METHOD_PUBLISH},
+	        {"INVITE", 6, SIP_METHOD_INVITE},
+	        {"ACK", 3, SIP_METHOD_ACK},
+	        {"BYE", 3, SIP_METHOD_BYE},
+	        {"CANCEL", 6, SIP_METHOD_CANCEL},
+	        {"OPTIONS", 7, SIP_METHOD_OPTIONS},
+	        {"REGISTER", 8, SIP_METHOD_REGISTER},
+	        {"PRACK", 5, SIP_METHOD_PRACK},
+	        {"UPDATE", 6, SIP_METHOD_UPDATE},
+	        {"INFO", 4, SIP_METHOD_INFO},
+	        {"REFER", 5, SIP_METHOD_REFER},
+	        {"NOTIFY", 6, SIP_METHOD_NOTIFY},
+	        {"SUBSCRIBE", 9, SIP_METHOD_SUBSCRIBE},
+	        {"MESSAGE", 7, SIP_METHOD_MESSAGE},
+	        {"PUBLISH", 7, SIP_METHOD_PUBLISH},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (m.l == tab[i].len && memcmp(m.p, tab[i].name, m.l) == 0)
@@ -52,14 +56,21 @@ enum sip_method sip_method_lookup(struct pl m)
 const char *sip_method_name(enum sip_method m)
 {
 	static const char *const names[] = {
-		[SIP_METHOD_OTHER] = "", [SIP_METHOD_INVITE] = "INVITE",
-		[SIP_METHOD_ACK] = "ACK", [SIP_METHOD_BYE] = "BYE",
-		[SIP_METHOD_CANCEL] = "CANCEL", [SIP_METHOD_OPTIONS] = "OPTIONS",
-		[SIP_METHOD_REGISTER] = "REGISTER", [SIP_METHOD_PRACK] = "PRACK",
-		[SIP_METHOD_UPDATE] = "UPDATE", [SIP_METHOD_INFO] = "INFO",
-		[SIP_METHOD_REFER] = "REFER", [SIP_METHOD_NOTIFY] = "NOTIFY",
-		[SIP_METHOD_SUBSCRIBE] = "SUBSCRIBE",
-		[SIP_METHOD_MESSAGE] = "MESSAGE", [SIP_METHOD_PUBLISH] = "PUBLISH",
+	        [SIP_METHOD_OTHER] = "",
+	        [SIP_METHOD_INVITE] = "INVITE",
+	        [SIP_METHOD_ACK] = "ACK",
+	        [SIP_METHOD_BYE] = "BYE",
+	        [SIP_METHOD_CANCEL] = "CANCEL",
+	        [SIP_METHOD_OPTIONS] = "OPTIONS",
+	        [SIP_METHOD_REGISTER] = "REGISTER",
+	        [SIP_METHOD_PRACK] = "PRACK",
+	        [SIP_METHOD_UPDATE] = "UPDATE",
+	        [SIP_METHOD_INFO] = "INFO",
+	        [SIP_METHOD_REFER] = "REFER",
+	        [SIP_METHOD_NOTIFY] = "NOTIFY",
+	        [SIP_METHOD_SUBSCRIBE] = "SUBSCRIBE",
+	        [SIP_METHOD_MESSAGE] = "MESSAGE",
+	        [SIP_METHOD_PUBLISH] = "PUBLISH",
 	};
 	if ((unsigned)m >= sizeof(names) / sizeof(names[0]))
 		return "";
@@ -93,8 +104,7 @@ static int check_version(struct pl v)
 }
 
 static enum sip_parse_result parse_request_line(struct sip_msg *m,
-                                                struct pl line,
-                                                const char *buf,
+                                                struct pl line, const char *buf,
                                                 struct sip_parse_error *err)
 {
 	struct lex x = lex_of(line);
@@ -133,8 +143,7 @@ static enum sip_parse_result parse_request_line(struct sip_msg *m,
 }
 
 static enum sip_parse_result parse_status_line(struct sip_msg *m,
-                                               struct pl line,
-                                               const char *buf,
+                                               struct pl line, const char *buf,
                                                struct sip_parse_error *err)
 {
 	const char *sp = memchr(line.p, ' ', line.l);
@@ -233,8 +242,8 @@ static bool valid_content_type(struct pl v)
 	return lex_eof(&x);
 }
 
-static const struct sip_hdr *single(const struct sip_msg *m,
-                                    enum sip_hdr_id id, bool *dup)
+static const struct sip_hdr *single(const struct sip_msg *m, enum sip_hdr_id id,
+                                    bool *dup)
 {
 	uint16_t i = m->first[id];
 
@@ -286,8 +295,8 @@ static enum sip_parse_result decode_eager(struct sip_msg *m,
 
 	h = single(m, SIP_HDR_FROM, &dup);
 	if (!h || dup)
-		return fail(err, st, h ? "duplicate From" : "missing From",
-		            buf, h ? h->name.p : NULL);
+		return fail(err, st, h ? "duplicate From" : "missing From", buf,
+		            h ? h->name.p : NULL);
 	if (sip_addr_parse(&m->from, h->value, false))
 		return fail(err, st, "malformed From", buf, h->value.p);
 
@@ -309,8 +318,8 @@ static enum sip_parse_result decode_eager(struct sip_msg *m,
 
 	h = single(m, SIP_HDR_CSEQ, &dup);
 	if (!h || dup)
-		return fail(err, st, h ? "duplicate CSeq" : "missing CSeq",
-		            buf, h ? h->name.p : NULL);
+		return fail(err, st, h ? "duplicate CSeq" : "missing CSeq", buf,
+		            h ? h->name.p : NULL);
 	if (!parse_cseq(m, h->value))
 		return fail(err, st, "malformed CSeq", buf, h->value.p);
 	if (m->request && !pl_eq(m->cseq_method, m->method))
@@ -353,7 +362,8 @@ static size_t count_cr(const char *p, const char *e)
 		/* per-byte counters, summed before they can wrap */
 		__m128i acc = _mm_setzero_si128();
 		for (int k = 0; k < 255 && e - p >= 16; k++, p += 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i v = _mm_loadu_si128(
+			        (const __m128i *)(const void *)p);
 			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, cr16));
 		}
 		__m128i sad = _mm_sad_epu8(acc, _mm_setzero_si128());
@@ -368,7 +378,8 @@ static size_t count_cr(const char *p, const char *e)
 		x ^= cr;
 		uint64_t t = ((x & lo7) + lo7) | x;
 		/* one bit per CR byte, at bit 7 of its byte: add them up */
-		n += (size_t)((((~t & ~lo7) >> 7) * 0x0101010101010101ull) >> 56);
+		n += (size_t)((((~t & ~lo7) >> 7) * 0x0101010101010101ull) >>
+		              56);
 	}
 #endif
 	for (; p < e; p++)
@@ -525,7 +536,8 @@ enum sip_parse_result sip_msg_parse(struct sip_msg *m, const char *buf,
 	{
 		uint16_t st = m->request ? 400 : 0;
 		bool dup = false;
-		const struct sip_hdr *h = single(m, SIP_HDR_CONTENT_LENGTH, &dup);
+		const struct sip_hdr *h =
+		        single(m, SIP_HDR_CONTENT_LENGTH, &dup);
 		size_t hdr_bytes = (size_t)(p - start);
 		size_t avail = (size_t)(e - p);
 		size_t blen;
@@ -541,23 +553,26 @@ enum sip_parse_result sip_msg_parse(struct sip_msg *m, const char *buf,
 			m->has_content_length = true;
 			m->content_length = cl;
 			if (cl > lim.max_msg_size - hdr_bytes)
-				return fail(err, m->request ? 413 : 0,
-				            "body larger than the message limit",
-				            buf, h->value.p);
+				return fail(
+				        err, m->request ? 413 : 0,
+				        "body larger than the message limit",
+				        buf, h->value.p);
 			if (cl > avail) {
 				if (mode == SIP_PARSE_STREAM)
 					return SIP_PARSE_INCOMPLETE;
-				return fail(err, st,
-				            "Content-Length beyond the datagram",
-				            buf, h->value.p);
+				return fail(
+				        err, st,
+				        "Content-Length beyond the datagram",
+				        buf, h->value.p);
 			}
 			blen = cl;
 		} else if (mode == SIP_PARSE_DATAGRAM) {
 			blen = avail;
 			if (blen > lim.max_msg_size - hdr_bytes)
-				return fail(err, m->request ? 413 : 0,
-				            "body larger than the message limit",
-				            buf, p);
+				return fail(
+				        err, m->request ? 413 : 0,
+				        "body larger than the message limit",
+				        buf, p);
 		} else {
 			blen = 0;
 		}
@@ -582,8 +597,7 @@ const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *m,
 	return h->next == SIP_HDR_END ? NULL : &m->hdr[h->next];
 }
 
-const struct sip_hdr *sip_msg_hdr_name(const struct sip_msg *m,
-                                       struct pl name)
+const struct sip_hdr *sip_msg_hdr_name(const struct sip_msg *m, struct pl name)
 {
 	for (uint16_t i = 0; i < m->nhdr; i++) {
 		if (pl_casecmp_eq(m->hdr[i].name, name))
@@ -597,13 +611,13 @@ size_t sip_msg_serialize(const struct sip_msg *m, char *out, size_t cap)
 	size_t n = 0;
 	struct pl parts_head[1] = {m->start_line};
 
-#define PUT(s)                                                                \
-	do {                                                                  \
-		if ((s).l > cap - n)                                          \
-			return 0;                                             \
-		if ((s).l)                                                    \
-			memcpy(out + n, (s).p, (s).l);                        \
-		n += (s).l;                                                   \
+#define PUT(s)                                                                 \
+	do {                                                                   \
+		if ((s).l > cap - n)                                           \
+			return 0;                                              \
+		if ((s).l)                                                     \
+			memcpy(out + n, (s).p, (s).l);                         \
+		n += (s).l;                                                    \
 	} while (0)
 
 	PUT(parts_head[0]);

@@ -48,13 +48,14 @@ struct sip_history_info {
 	struct sip_addr addr;
 	struct pl index; /* "1.1.2" as written (required) */
 	uint16_t level[SIP_HI_MAX_DEPTH];
-	uint8_t depth;  /* number of levels in index */
-	struct pl rc;   /* ;rc= parent index, NULL if absent */
-	struct pl mp;   /* ;mp= */
-	struct pl np;   /* ;np= */
-	struct pl reason; /* escaped Reason value from the URI headers, or NULL */
-	uint16_t cause;   /* cause= of that Reason when it is SIP, else 0 */
-	bool privacy;     /* ?Privacy=history in the URI headers */
+	uint8_t depth; /* number of levels in index */
+	struct pl rc;  /* ;rc= parent index, NULL if absent */
+	struct pl mp;  /* ;mp= */
+	struct pl np;  /* ;np= */
+	struct pl
+	        reason; /* escaped Reason value from the URI headers, or NULL */
+	uint16_t cause; /* cause= of that Reason when it is SIP, else 0 */
+	bool privacy;   /* ?Privacy=history in the URI headers */
 };
 int sip_history_info_decode(struct sip_history_info *hi, struct pl elem);
 
@@ -86,8 +87,11 @@ struct sip_reason {
 int sip_reason_decode(struct sip_reason *r, struct pl elem);
 
 /* Session-Expires (RFC 4028): delta-seconds *( SEMI se-params ) */
-enum sip_refresher { SIP_REFRESHER_NONE = 0, SIP_REFRESHER_UAC,
-	             SIP_REFRESHER_UAS };
+enum sip_refresher {
+	SIP_REFRESHER_NONE = 0,
+	SIP_REFRESHER_UAC,
+	SIP_REFRESHER_UAS
+};
 struct sip_session_expires {
 	uint32_t delta;
 	enum sip_refresher refresher;

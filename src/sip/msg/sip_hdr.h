@@ -90,15 +90,16 @@ enum sip_hdr_id {
 
 /* Row flags. */
 enum {
-	SIP_HF_SINGLE = 1 << 0, /* at most one instance (duplicates are a 400) */
-	SIP_HF_LIST = 1 << 1,   /* comma-separated list: may be split */
-	SIP_HF_EAGER = 1 << 2,  /* decoded by sip_msg_parse itself */
+	SIP_HF_SINGLE =
+	        1 << 0,        /* at most one instance (duplicates are a 400) */
+	SIP_HF_LIST = 1 << 1,  /* comma-separated list: may be split */
+	SIP_HF_EAGER = 1 << 2, /* decoded by sip_msg_parse itself */
 };
 
 struct sip_hdr_def {
 	const char *name; /* canonical spelling, used by the builder */
 	uint8_t name_len;
-	char compact;     /* RFC 3261 7.3.3 compact form, 0 if none */
+	char compact; /* RFC 3261 7.3.3 compact form, 0 if none */
 	uint8_t flags;
 };
 

@@ -66,10 +66,10 @@ struct sip_limits {
 	                            70 = one per hop of Max-Forwards 70 */
 };
 
-#define SIP_LIMITS_DEFAULT                                                    \
-	((struct sip_limits){.max_msg_size = 65535,                           \
-	                     .max_headers = 128,                              \
-	                     .max_header_len = 8192,                          \
+#define SIP_LIMITS_DEFAULT                                                     \
+	((struct sip_limits){.max_msg_size = 65535,                            \
+	                     .max_headers = 128,                               \
+	                     .max_header_len = 8192,                           \
 	                     .max_vias = 70})
 
 enum sip_parse_mode {
@@ -136,10 +136,10 @@ struct sip_via {
 };
 
 struct sip_msg {
-	struct pl raw;    /* start line to end of body (what was consumed,
-	                     minus leading CRLFs) */
-	size_t consumed;  /* bytes of buf this message used, incl. leading
-	                     CRLFs; the next stream message starts here */
+	struct pl raw;   /* start line to end of body (what was consumed,
+	                    minus leading CRLFs) */
+	size_t consumed; /* bytes of buf this message used, incl. leading
+	                    CRLFs; the next stream message starts here */
 	bool request;
 
 	struct pl start_line; /* with its line end */
@@ -183,13 +183,11 @@ enum sip_parse_result sip_msg_parse(struct sip_msg *m, const char *buf,
                                     struct sip_parse_error *err);
 
 /* First/next field with an id, NULL when none. */
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *m,
-                                  enum sip_hdr_id id);
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id);
 const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *m,
                                        const struct sip_hdr *h);
 /* First field with a given name (for SIP_HDR_OTHER names like X-...). */
-const struct sip_hdr *sip_msg_hdr_name(const struct sip_msg *m,
-                                       struct pl name);
+const struct sip_hdr *sip_msg_hdr_name(const struct sip_msg *m, struct pl name);
 
 /* Re-serialize from the parsed parts (start line, each field's line, the
  * empty line, the body) into out. Gives back the received bytes exactly.

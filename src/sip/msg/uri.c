@@ -27,15 +27,15 @@ enum {
 	C_DIGIT = 1u << 0,
 	C_ALPHA = 1u << 1,
 	C_HEX = 1u << 2,
-	C_USER = 1u << 3,   /* unreserved / user-unreserved */
-	C_PASS = 1u << 4,   /* unreserved / "&=+$," */
-	C_PARAM = 1u << 5,  /* paramchar minus escaped */
-	C_HDR = 1u << 6,    /* hnv-unreserved / unreserved */
-	C_URIC = 1u << 7,   /* RFC 3986 unreserved / reserved, minus ';' */
-	C_SEMI = 1u << 8,   /* ';' */
-	C_HOST = 1u << 9,   /* alphanum / "-" / "." / "_" */
+	C_USER = 1u << 3,    /* unreserved / user-unreserved */
+	C_PASS = 1u << 4,    /* unreserved / "&=+$," */
+	C_PARAM = 1u << 5,   /* paramchar minus escaped */
+	C_HDR = 1u << 6,     /* hnv-unreserved / unreserved */
+	C_URIC = 1u << 7,    /* RFC 3986 unreserved / reserved, minus ';' */
+	C_SEMI = 1u << 8,    /* ';' */
+	C_HOST = 1u << 9,    /* alphanum / "-" / "." / "_" */
 	C_SCHEME = 1u << 10, /* ALPHA / DIGIT / "+" / "-" / "." */
-	C_VIS = 1u << 11,   /* RFC 3966 visual-separator "-.()" */
+	C_VIS = 1u << 11,    /* RFC 3966 visual-separator "-.()" */
 	C_TPNAME = 1u << 12, /* RFC 3966 pname: alphanum / "-" */
 	C_TLOCAL = 1u << 13, /* RFC 3966 HEXDIG / "*" / "#" */
 };
@@ -43,48 +43,52 @@ enum {
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
 #define IS_ALNUM(c) (IS_DIGIT(c) || IS_ALPHA(c))
-#define IS_HEX(c)                                                             \
-	(IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') ||                         \
+#define IS_HEX(c)                                                              \
+	(IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') ||                          \
 	 ((c) >= 'A' && (c) <= 'F'))
-#define IS_MARK(c)                                                            \
+#define IS_MARK(c)                                                             \
 	((c) == '-' || (c) == '_' || (c) == '.' || (c) == '!' || (c) == '~' || \
 	 (c) == '*' || (c) == '\'' || (c) == '(' || (c) == ')')
 #define IS_UNRES(c) (IS_ALNUM(c) || IS_MARK(c))
-#define IS_AMP_ETC(c)                                                         \
+#define IS_AMP_ETC(c)                                                          \
 	((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',')
 #define IS_USERU(c) (IS_AMP_ETC(c) || (c) == ';' || (c) == '?' || (c) == '/')
-#define IS_PARAMU(c)                                                          \
+#define IS_PARAMU(c)                                                           \
 	((c) == '[' || (c) == ']' || (c) == '/' || (c) == ':' || (c) == '&' || \
 	 (c) == '+' || (c) == '$')
-#define IS_HNVU(c)                                                            \
+#define IS_HNVU(c)                                                             \
 	((c) == '[' || (c) == ']' || (c) == '/' || (c) == '?' || (c) == ':' || \
 	 (c) == '+' || (c) == '$')
 /* RFC 3986 gen-delims and sub-delims, without ';' (C_SEMI). */
-#define IS_RESERVED(c)                                                        \
+#define IS_RESERVED(c)                                                         \
 	((c) == ':' || (c) == '/' || (c) == '?' || (c) == '#' || (c) == '[' || \
-	 (c) == ']' || (c) == '@' || IS_AMP_ETC(c) || (c) == '!' ||           \
+	 (c) == ']' || (c) == '@' || IS_AMP_ETC(c) || (c) == '!' ||            \
 	 (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*')
 #define IS_VIS(c) ((c) == '-' || (c) == '.' || (c) == '(' || (c) == ')')
 
-#define CC(c)                                                                 \
+#define CC(c)                                                                  \
 	(uint16_t)((IS_DIGIT(c) ? C_DIGIT : 0) | (IS_ALPHA(c) ? C_ALPHA : 0) | \
-		   (IS_HEX(c) ? C_HEX : 0) |                                  \
-		   (IS_UNRES(c) || IS_USERU(c) ? C_USER : 0) |                \
-		   (IS_UNRES(c) || IS_AMP_ETC(c) ? C_PASS : 0) |              \
-		   (IS_UNRES(c) || IS_PARAMU(c) ? C_PARAM : 0) |              \
-		   (IS_UNRES(c) || IS_HNVU(c) ? C_HDR : 0) |                  \
-		   (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' ||  \
-		    (c) == '~' || IS_RESERVED(c) ? C_URIC : 0) |              \
-		   ((c) == ';' ? C_SEMI : 0) |                                \
-		   (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_'     \
-			? C_HOST : 0) |                                       \
-		   (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.'     \
-			? C_SCHEME : 0) |                                     \
-		   (IS_VIS(c) ? C_VIS : 0) |                                  \
-		   (IS_ALNUM(c) || (c) == '-' ? C_TPNAME : 0) |               \
-		   (IS_HEX(c) || (c) == '*' || (c) == '#' ? C_TLOCAL : 0))
+	           (IS_HEX(c) ? C_HEX : 0) |                                   \
+	           (IS_UNRES(c) || IS_USERU(c) ? C_USER : 0) |                 \
+	           (IS_UNRES(c) || IS_AMP_ETC(c) ? C_PASS : 0) |               \
+	           (IS_UNRES(c) || IS_PARAMU(c) ? C_PARAM : 0) |               \
+	           (IS_UNRES(c) || IS_HNVU(c) ? C_HDR : 0) |                   \
+	           (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' ||   \
+	                            (c) == '~' || IS_RESERVED(c)               \
+	                    ? C_URIC                                           \
+	                    : 0) |                                             \
+	           ((c) == ';' ? C_SEMI : 0) |                                 \
+	           (IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_'      \
+	                    ? C_HOST                                           \
+	                    : 0) |                                             \
+	           (IS_ALNUM(c) || (c) == '+' || (c) == '-' || (c) == '.'      \
+	                    ? C_SCHEME                                         \
+	                    : 0) |                                             \
+	           (IS_VIS(c) ? C_VIS : 0) |                                   \
+	           (IS_ALNUM(c) || (c) == '-' ? C_TPNAME : 0) |                \
+	           (IS_HEX(c) || (c) == '*' || (c) == '#' ? C_TLOCAL : 0))
 
-#define R4(n) CC(n), CC((n) + 1), CC((n) + 2), CC((n) + 3)
+#define R4(n)  CC(n), CC((n) + 1), CC((n) + 2), CC((n) + 3)
 #define R16(n) R4(n), R4((n) + 4), R4((n) + 8), R4((n) + 12)
 #define R64(n) R16(n), R16((n) + 16), R16((n) + 32), R16((n) + 48)
 
@@ -224,7 +228,7 @@ static bool parse_ipv6(const char *p, const char *e, uint8_t out[16])
  * allowed in labels (see the file comment). Returns the end of the host;
  * *type is SIP_HOST_NONE when the bytes up to there are no valid host. */
 static const char *scan_host(const char *p, const char *e,
-			     enum sip_host_type *type)
+                             enum sip_host_type *type)
 {
 	const char *q = p, *ls = p, *top = NULL;
 	unsigned all = C_DIGIT; /* stays set while only digits and dots */
@@ -264,9 +268,9 @@ static const char *scan_host(const char *p, const char *e,
 
 /* hostport = host [ ":" port ], host a hostname, IPv4 or [IPv6]. Returns
  * the end, or NULL when there is no valid hostport at p. */
-static const char *scan_hostport(const char *p, const char *e,
-				 struct pl *host, enum sip_host_type *type,
-				 uint16_t *port, bool *has_port)
+static const char *scan_hostport(const char *p, const char *e, struct pl *host,
+                                 enum sip_host_type *type, uint16_t *port,
+                                 bool *has_port)
 {
 	const char *q;
 
@@ -309,7 +313,7 @@ static const char *scan_hostport(const char *p, const char *e,
 }
 
 int sip_hostport_parse(struct pl s, struct pl *host, enum sip_host_type *type,
-		       uint16_t *port, bool *has_port)
+                       uint16_t *port, bool *has_port)
 {
 	const char *e = s.p + s.l;
 
@@ -317,8 +321,7 @@ int sip_hostport_parse(struct pl s, struct pl *host, enum sip_host_type *type,
 	*has_port = false;
 	if (!s.p)
 		return -1;
-	return scan_hostport(s.p, e, host, type, port, has_port) == e ? 0
-	                                                               : -1;
+	return scan_hostport(s.p, e, host, type, port, has_port) == e ? 0 : -1;
 }
 
 /* --- sip: / sips: --------------------------------------------------------- */
@@ -470,8 +473,8 @@ static int parse_tel(struct sip_uri *u, const char *p, const char *e)
 					return -1;
 				p = q;
 			} else if (lit_ieq(n, nl, "phone-context", 13) ||
-				   lit_ieq(n, nl, "ext", 3) ||
-				   lit_ieq(n, nl, "isub", 4)) {
+			           lit_ieq(n, nl, "ext", 3) ||
+			           lit_ieq(n, nl, "isub", 4)) {
 				return -1;
 			}
 			if (p == e || *p != ';')
@@ -564,7 +567,7 @@ long sip_unescape(struct pl in, char *out, size_t cap)
 			    !(cls(in.p[i + 2]) & C_HEX))
 				return -1;
 			c = (char)(hexval(in.p[i + 1]) << 4 |
-				   hexval(in.p[i + 2]));
+			           hexval(in.p[i + 2]));
 			i += 2;
 		}
 		if (n >= cap)
@@ -655,7 +658,7 @@ static struct kv_iter kv_begin(struct pl list, char sep)
 
 /* Find param whose (unescaped) name equals name, case-insensitively. */
 static bool find_param(struct pl params, struct pl name, bool name_esc,
-		       struct pl *value)
+                       struct pl *value)
 {
 	struct kv_iter it = kv_begin(params, ';');
 	struct pl n, v;
@@ -692,8 +695,8 @@ static bool pvalue_eq(struct pl a, struct pl b)
 static bool sip_special_param(struct pl name)
 {
 	static const struct pl names[] = {
-		PL("user"), PL("ttl"), PL("method"), PL("maddr"),
-		PL("transport"),
+	        PL("user"),  PL("ttl"),       PL("method"),
+	        PL("maddr"), PL("transport"),
 	};
 	char c = name.l ? ascii_lower(name.p[0]) : 0;
 
@@ -779,7 +782,7 @@ static bool headers_subset(struct pl a, struct pl b)
 
 		while (!found && kv_next(&ib, &m, &w)) {
 			found = esc_eq(n, true, m, true, true) &&
-				esc_eq(v, true, w, true, false);
+			        esc_eq(v, true, w, true, false);
 		}
 		if (!found)
 			return false;

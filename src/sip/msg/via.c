@@ -12,8 +12,8 @@ static enum sip_transport transport_of(struct pl t)
 		const char *name;
 		enum sip_transport tp;
 	} tab[] = {
-		{"UDP", SIP_TP_UDP}, {"TCP", SIP_TP_TCP}, {"TLS", SIP_TP_TLS},
-		{"SCTP", SIP_TP_SCTP}, {"WS", SIP_TP_WS}, {"WSS", SIP_TP_WSS},
+	        {"UDP", SIP_TP_UDP},   {"TCP", SIP_TP_TCP}, {"TLS", SIP_TP_TLS},
+	        {"SCTP", SIP_TP_SCTP}, {"WS", SIP_TP_WS},   {"WSS", SIP_TP_WSS},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (pl_casecmp_lit(t, tab[i].name))
@@ -111,8 +111,8 @@ int sip_via_parse(struct sip_via *v, struct pl value)
 			return -1;
 		p = rb + 1;
 	}
-	while (p < x.e && *p != ';' && *p != ' ' && *p != '\t' &&
-	       *p != '\r' && *p != '\n' && *p != ':')
+	while (p < x.e && *p != ';' && *p != ' ' && *p != '\t' && *p != '\r' &&
+	       *p != '\n' && *p != ':')
 		p++;
 	const char *he = p;
 	x.p = p;

@@ -18,8 +18,9 @@
 #include <stddef.h>
 
 enum tls_verify {
-	TLS_VERIFY_REQUIRED = 0, /* peer cert required, chain and name checked */
-	TLS_VERIFY_OPTIONAL,     /* checked when presented */
+	TLS_VERIFY_REQUIRED =
+	        0,           /* peer cert required, chain and name checked */
+	TLS_VERIFY_OPTIONAL, /* checked when presented */
 	TLS_VERIFY_NONE,
 };
 
@@ -39,19 +40,19 @@ struct tls_profile_conf {
 	 * Empty: the server's hostname we connected to (client side). */
 	const char *peer_names[TLS_MAX_PEER_NAMES];
 	size_t n_peer_names;
-	bool client_certificate; /* present our chain when we are the client */
-	const char *ciphers;     /* TLS 1.2 list; NULL: the default below */
-	const char *ciphersuites;/* TLS 1.3; NULL: OpenSSL's default */
-	const char *groups;      /* NULL: the default below */
-	int min_version;         /* TLS1_2_VERSION by default (0) */
+	bool client_certificate;  /* present our chain when we are the client */
+	const char *ciphers;      /* TLS 1.2 list; NULL: the default below */
+	const char *ciphersuites; /* TLS 1.3; NULL: OpenSSL's default */
+	const char *groups;       /* NULL: the default below */
+	int min_version;          /* TLS1_2_VERSION by default (0) */
 	unsigned handshake_timeout_ms; /* 0: 5000 */
 };
 
 /* Defaults both clouds accept: ECDHE-RSA AES-GCM (and the CBC-SHA2 pair
  * Microsoft lists), P-384 offered first (Genesys takes only that curve). */
-#define TLS_DEFAULT_CIPHERS                                                   \
-	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"            \
-	"ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256:"                    \
+#define TLS_DEFAULT_CIPHERS                                                    \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"             \
+	"ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256:"                     \
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256"
 #define TLS_DEFAULT_GROUPS "secp384r1:prime256v1:x25519"
 

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #define MAX_LISTENERS 16
-#define MAX_WAITERS 8
-#define SRC_BUCKETS 1024
-#define UDP_BATCH 64
-#define PARSE_HDRS 256
+#define MAX_WAITERS   8
+#define SRC_BUCKETS   1024
+#define UDP_BATCH     64
+#define PARSE_HDRS    256
 
 struct waiter {
 	tp_connect_h *h;
@@ -108,14 +108,16 @@ void tp_addr_str(const struct sockaddr *sa, char *out, size_t outlen)
 static size_t ip_bytes(const struct sockaddr *sa, uint8_t out[16])
 {
 	if (sa->sa_family == AF_INET) {
-		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)
-		                    ->sin_addr,
+		memcpy(out,
+		       &((const struct sockaddr_in *)(const void *)sa)
+		                ->sin_addr,
 		       4);
 		return 4;
 	}
 	if (sa->sa_family == AF_INET6) {
-		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)
-		                    ->sin6_addr,
+		memcpy(out,
+		       &((const struct sockaddr_in6 *)(const void *)sa)
+		                ->sin6_addr,
 		       16);
 		return 16;
 	}
@@ -349,8 +351,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		struct sip_parse_error err;
 		sip_msg_init(&m, tl->hdrs, PARSE_HDRS);
 		enum sip_parse_result r =
-		        sip_msg_parse(&m, (const char *)p, want, SIP_PARSE_STREAM,
-		                      &tl->lim.sip, &err);
+		        sip_msg_parse(&m, (const char *)p, want,
+		                      SIP_PARSE_STREAM, &tl->lim.sip, &err);
 		if (r == SIP_PARSE_INCOMPLETE)
 			break;
 		if (r == SIP_PARSE_MALFORMED) {
@@ -379,8 +381,7 @@ static void conn_write(struct bufferevent *bev, void *arg)
 {
 	struct tp_conn *c = arg;
 
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		conn_close_now(c, "closed locally");
 }
 
@@ -409,7 +410,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		}
 		if (c->ssl && !tls_peer_ok(c->ssl, why, sizeof(why))) {
 			tl->st.tls_handshake_failures++;
-			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s", why);
+			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s",
+			         why);
 			conn_close_now(c, NULL);
 			return;
 		}
@@ -450,13 +452,15 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 			if (!why[0] || strstr(why, "unexpected eof")) {
 				if ((what & BEV_EVENT_ERROR) && e)
 					snprintf(why, sizeof(why), "%s",
-					         evutil_socket_error_to_string(e));
+					         evutil_socket_error_to_string(
+					                 e));
 				else if (!why[0])
 					snprintf(why, sizeof(why),
 					         "connection closed during the "
 					         "handshake");
 			}
-			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s", why);
+			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s",
+			         why);
 		} else if (what & BEV_EVENT_EOF) {
 			snprintf(c->reason, sizeof(c->reason),
 			         "closed by the peer");
@@ -549,9 +553,9 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < UDP_BATCH; i++) {
 		struct tp_addr src = {.transport = SIP_TP_UDP, .udp_fd = fd};
 		src.addrlen = sizeof(src.addr);
-		ssize_t n = recvfrom(fd, tl->udp_buf, sizeof(tl->udp_buf), 0,
-		                     (struct sockaddr *)&src.addr,
-		                     &src.addrlen);
+		ssize_t n =
+		        recvfrom(fd, tl->udp_buf, sizeof(tl->udp_buf), 0,
+		                 (struct sockaddr *)&src.addr, &src.addrlen);
 		if (n < 0)
 			break;
 		/* a keep-alive (CRLFCRLF) or an empty datagram: ignored */
@@ -681,8 +685,7 @@ void tp_close_tls(struct tp_layer *tl, bool inbound, bool outbound)
 		if (c->transport != SIP_TP_TLS ||
 		    (c->outbound ? !outbound : !inbound))
 			continue;
-		snprintf(c->reason, sizeof(c->reason),
-		         "certificates reloaded");
+		snprintf(c->reason, sizeof(c->reason), "certificates reloaded");
 		tp_conn_close(c, true);
 	}
 }
@@ -701,8 +704,8 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 
 	c->dns_req = NULL;
 	if (result != 0 || !res) {
-		snprintf(c->reason, sizeof(c->reason), "DNS: %.200s: %s", c->host,
-		         evutil_gai_strerror(result));
+		snprintf(c->reason, sizeof(c->reason), "DNS: %.200s: %s",
+		         c->host, evutil_gai_strerror(result));
 		if (res)
 			evutil_freeaddrinfo(res);
 		conn_close_now(c, NULL);
@@ -732,8 +735,7 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 	conn_setup_bev(c);
 	set_timeouts(c, tl->lim.connect_timeout_ms +
 	                        (c->ssl ? tl->lim.handshake_timeout_ms : 0));
-	if (bufferevent_socket_connect(c->bev,
-	                               (struct sockaddr *)&c->addr.addr,
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&c->addr.addr,
 	                               (int)c->addr.addrlen) < 0) {
 		int e = EVUTIL_SOCKET_ERROR();
 		snprintf(c->reason, sizeof(c->reason), "connect: %s",
@@ -744,8 +746,8 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 
 struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,
                            const char *host, uint16_t port,
-                           struct tls_profile *tls, tp_connect_h *h,
-                           void *arg, char *err, size_t errlen)
+                           struct tls_profile *tls, tp_connect_h *h, void *arg,
+                           char *err, size_t errlen)
 {
 	struct tp_conn *c;
 
@@ -859,8 +861,9 @@ struct tp_layer *tp_layer_new(struct event_base *base,
 	tl->recv = recv;
 	tl->bad = bad;
 	tl->arg = arg;
-	tl->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	                                       EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	tl->dns =
+	        evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	                                     EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!tl->dns)
 		tl->dns = evdns_base_new(base, 0);
 	if (!tl->dns) {

@@ -34,12 +34,12 @@ struct tp_limits {
 	uint32_t connect_timeout_ms;
 };
 
-#define TP_LIMITS_DEFAULT                                                     \
-	((struct tp_limits){.sip = SIP_LIMITS_DEFAULT,                        \
-	                    .max_connections = 4096,                          \
-	                    .max_connections_per_source = 64,                 \
-	                    .idle_timeout_ms = 300000,                        \
-	                    .handshake_timeout_ms = 5000,                     \
+#define TP_LIMITS_DEFAULT                                                      \
+	((struct tp_limits){.sip = SIP_LIMITS_DEFAULT,                         \
+	                    .max_connections = 4096,                           \
+	                    .max_connections_per_source = 64,                  \
+	                    .idle_timeout_ms = 300000,                         \
+	                    .handshake_timeout_ms = 5000,                      \
 	                    .connect_timeout_ms = 5000})
 
 /* Where a message came from / goes to. For UDP, conn is NULL and addr is
@@ -109,8 +109,8 @@ typedef void tp_connect_h(void *arg, struct tp_conn *conn, bool ok,
  * (h called). */
 struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,
                            const char *host, uint16_t port,
-                           struct tls_profile *tls, tp_connect_h *h,
-                           void *arg, char *err, size_t errlen);
+                           struct tls_profile *tls, tp_connect_h *h, void *arg,
+                           char *err, size_t errlen);
 
 /* Send bytes to a destination: a connection, or UDP to addr. 0 or -1. */
 int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,

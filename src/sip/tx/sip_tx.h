@@ -65,10 +65,10 @@ struct sip_tx_config {
 	uint32_t max_transactions; /* live ones; more are refused. 65536 */
 };
 
-#define SIP_TX_CONFIG_DEFAULT                                                 \
-	((struct sip_tx_config){.t1_ms = 500,                                 \
-	                        .t2_ms = 4000,                                \
-	                        .t4_ms = 5000,                                \
+#define SIP_TX_CONFIG_DEFAULT                                                  \
+	((struct sip_tx_config){.t1_ms = 500,                                  \
+	                        .t2_ms = 4000,                                 \
+	                        .t4_ms = 5000,                                 \
 	                        .max_transactions = 65536})
 
 struct sip_tx_env {
@@ -184,24 +184,24 @@ int sip_tx_cancel_reason(struct sip_tx *tx, struct pl reason);
 /* ---- server transactions (RFC 3261 17.2) ---- */
 
 enum sip_tx_req_result {
-	SIP_TX_REQ_NEW = 0,        /* *txp: a new server transaction, with a
-	                              reference for the TU; for INVITE the
-	                              layer already sent 100 Trying */
-	SIP_TX_REQ_RETRANSMISSION, /* absorbed; last response re-sent if any */
-	SIP_TX_REQ_ACK_ABSORBED,   /* ACK of a non-2xx final (Completed ->
-	                              Confirmed), or a repeat of one */
-	SIP_TX_REQ_CANCEL,         /* matched a pending INVITE server tx: the
-	                              layer answered 200 to the CANCEL; *txp is
-	                              that INVITE tx (borrowed): the TU answers
-	                              it 487 */
+	SIP_TX_REQ_NEW = 0,         /* *txp: a new server transaction, with a
+	                               reference for the TU; for INVITE the
+	                               layer already sent 100 Trying */
+	SIP_TX_REQ_RETRANSMISSION,  /* absorbed; last response re-sent if any */
+	SIP_TX_REQ_ACK_ABSORBED,    /* ACK of a non-2xx final (Completed ->
+	                               Confirmed), or a repeat of one */
+	SIP_TX_REQ_CANCEL,          /* matched a pending INVITE server tx: the
+	                               layer answered 200 to the CANCEL; *txp is
+	                               that INVITE tx (borrowed): the TU answers
+	                               it 487 */
 	SIP_TX_REQ_CANCEL_ANSWERED, /* CANCEL the layer answered alone: 200
 	                               when the INVITE already had its final
 	                               response, 481 when nothing matched */
-	SIP_TX_REQ_NO_MATCH_ACK,   /* an ACK for a 2xx (or any unmatched ACK):
-	                              for the dialog layer / TU */
-	SIP_TX_REQ_OVERLOAD,       /* over max_transactions: nothing sent; the
-	                              TU may answer 503 statelessly */
-	SIP_TX_REQ_INVALID,        /* not a request / no memory */
+	SIP_TX_REQ_NO_MATCH_ACK,    /* an ACK for a 2xx (or any unmatched ACK):
+	                               for the dialog layer / TU */
+	SIP_TX_REQ_OVERLOAD,        /* over max_transactions: nothing sent; the
+	                               TU may answer 503 statelessly */
+	SIP_TX_REQ_INVALID,         /* not a request / no memory */
 };
 
 /* Match a received request (RFC 3261 17.2.3, with the RFC 2543 fallback
@@ -254,10 +254,9 @@ size_t sip_tx_response_bound(const struct sip_msg *req, struct pl to_tag,
  * A buffer of sip_tx_request_bound() bytes always fits. */
 size_t sip_tx_build_ack(char *buf, size_t cap, const struct sip_msg *invite,
                         const struct sip_msg *resp);
-size_t sip_tx_build_cancel(char *buf, size_t cap,
-                           const struct sip_msg *invite, struct pl reason);
+size_t sip_tx_build_cancel(char *buf, size_t cap, const struct sip_msg *invite,
+                           struct pl reason);
 size_t sip_tx_request_bound(const struct sip_msg *invite,
                             const struct sip_msg *resp, struct pl reason);
-
 
 #endif

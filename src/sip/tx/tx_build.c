@@ -95,7 +95,8 @@ static bool host_is_src(const struct sip_via *v, const struct src_addr *a)
 		return false;
 	memcpy(tmp, v->host.p, v->host.l);
 	tmp[v->host.l] = '\0';
-	return inet_pton(af, tmp, bin) == 1 && memcmp(bin, a->ip, a->iplen) == 0;
+	return inet_pton(af, tmp, bin) == 1 &&
+	       memcmp(bin, a->ip, a->iplen) == 0;
 }
 
 static void put_vias(struct sip_build *b, const struct sip_msg *req,
@@ -149,8 +150,8 @@ static void put_vias(struct sip_build *b, const struct sip_msg *req,
 	put(b, "\r\n", 2);
 
 	/* the rest of the first field, when it held a list */
-	struct pl rest = pl_span(v->value.p + v->value.l,
-	                         h0->value.p + h0->value.l);
+	struct pl rest =
+	        pl_span(v->value.p + v->value.l, h0->value.p + h0->value.l);
 	rest = pl_trim(rest);
 	if (rest.l && rest.p[0] == ',')
 		rest = pl_trim(pl_from(rest, 1));
@@ -227,15 +228,14 @@ size_t sip_tx_response_bound(const struct sip_msg *req, struct pl to_tag,
 
 /* ---- ACK (17.1.1.3) and CANCEL (9.1) ---- */
 
-static size_t build_in_dialog(char *buf, size_t cap,
-                              const struct sip_msg *inv, const char *method,
-                              const struct sip_hdr *to, struct pl reason)
+static size_t build_in_dialog(char *buf, size_t cap, const struct sip_msg *inv,
+                              const char *method, const struct sip_hdr *to,
+                              struct pl reason)
 {
 	struct sip_build b;
 	const struct sip_hdr *h;
 
-	if (!inv || !inv->request || inv->method_id != SIP_METHOD_INVITE ||
-	    !to)
+	if (!inv || !inv->request || inv->method_id != SIP_METHOD_INVITE || !to)
 		return 0;
 	sip_build_init(&b, buf, cap);
 	sip_build_request_line(&b, pl_make(method, strlen(method)),
@@ -264,8 +264,8 @@ size_t sip_tx_build_ack(char *buf, size_t cap, const struct sip_msg *invite,
 	                       sip_msg_hdr(resp, SIP_HDR_TO), PL_NULL);
 }
 
-size_t sip_tx_build_cancel(char *buf, size_t cap,
-                           const struct sip_msg *invite, struct pl reason)
+size_t sip_tx_build_cancel(char *buf, size_t cap, const struct sip_msg *invite,
+                           struct pl reason)
 {
 	if (!invite)
 		return 0;

@@ -72,8 +72,7 @@ struct sip_tx *sip_tx_client_start(struct sip_tx_layer *l,
 	key.method_id = parsed->method_id;
 	key.cseq = parsed->cseq;
 	tx = tx_alloc(l,
-	              parsed->method_id == SIP_METHOD_INVITE ? TX_ICT
-	                                                     : TX_NICT,
+	              parsed->method_id == SIP_METHOD_INVITE ? TX_ICT : TX_NICT,
 	              dst, req, len, &key, tx_hash(key.branch));
 	if (!tx)
 		return NULL;

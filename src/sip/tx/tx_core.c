@@ -238,8 +238,7 @@ static int heap_reserve(struct sip_tx_layer *l, uint32_t need)
 
 struct sip_tx *tx_alloc(struct sip_tx_layer *l, enum tx_kind kind,
                         const struct sip_tx_dest *dst, const char *req,
-                        size_t req_len, const struct tx_key *key,
-                        uint32_t hash)
+                        size_t req_len, const struct tx_key *key, uint32_t hash)
 {
 	size_t extra = req_len + key_size(key);
 	struct sip_tx **head;
@@ -354,8 +353,7 @@ int tx_aux_set(struct sip_tx *tx, const char *buf, size_t len)
 
 /* The caller holds a reference across this (the TU may release its own
  * handle from inside the handler). */
-void tx_deliver(struct sip_tx *tx, uint16_t status,
-                const struct sip_msg *resp)
+void tx_deliver(struct sip_tx *tx, uint16_t status, const struct sip_msg *resp)
 {
 	if (tx->h)
 		tx->h(tx->arg, tx, status, resp);
@@ -367,8 +365,7 @@ bool tx_sent_by_eq(const struct tx_key *k, const struct sip_via *v)
 	       k->port == v->port;
 }
 
-bool tx_method_eq(const struct tx_key *k, enum sip_method id,
-                  struct pl name)
+bool tx_method_eq(const struct tx_key *k, enum sip_method id, struct pl name)
 {
 	if (k->method_id != id)
 		return false;
@@ -394,7 +391,7 @@ int tx_parse_own(const char *buf, size_t len, struct sip_msg *m,
 		return -1;
 	sip_msg_init(m, hdr, TX_HDR_SCRATCH);
 	return sip_msg_parse(m, buf, len, SIP_PARSE_DATAGRAM, &lim, NULL) ==
-	               SIP_PARSE_OK
+	                       SIP_PARSE_OK
 	               ? 0
 	               : -1;
 }
@@ -451,9 +448,8 @@ const struct sip_tx_dest *sip_tx_dest(const struct sip_tx *tx)
 const char *sip_tx_state_name(enum sip_tx_state s)
 {
 	static const char *const names[] = {
-		"Calling", "Trying", "Proceeding", "Accepted",
-		"Completed", "Confirmed", "Terminated",
+	        "Calling",   "Trying",    "Proceeding", "Accepted",
+	        "Completed", "Confirmed", "Terminated",
 	};
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
-	                                                      : "?";
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }

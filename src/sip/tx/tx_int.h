@@ -11,23 +11,33 @@
 enum tx_kind { TX_ICT, TX_NICT, TX_IST, TX_NIST };
 
 enum tx_timer_id {
-	TX_TIMER_A, TX_TIMER_B, TX_TIMER_D, TX_TIMER_E, TX_TIMER_F,
-	TX_TIMER_G, TX_TIMER_H, TX_TIMER_I, TX_TIMER_J, TX_TIMER_K,
-	TX_TIMER_L, TX_TIMER_M,
+	TX_TIMER_A,
+	TX_TIMER_B,
+	TX_TIMER_D,
+	TX_TIMER_E,
+	TX_TIMER_F,
+	TX_TIMER_G,
+	TX_TIMER_H,
+	TX_TIMER_I,
+	TX_TIMER_J,
+	TX_TIMER_K,
+	TX_TIMER_L,
+	TX_TIMER_M,
 	TX_TIMER_CANCEL, /* RFC 3261 9.1: 64*T1 after a CANCEL was sent */
 	TX_TIMER_ERR,    /* report a start-time transport error (now) */
 };
 
 /* Two timer slots per transaction: no state needs more. */
-enum { TX_SLOT_RETRANS = 0, /* A, E, G */
-       TX_SLOT_STATE = 1,   /* B, D, F, H, I, J, K, L, M, CANCEL, ERR */
+enum {
+	TX_SLOT_RETRANS = 0, /* A, E, G */
+	TX_SLOT_STATE = 1,   /* B, D, F, H, I, J, K, L, M, CANCEL, ERR */
 };
 
 struct tx_timer {
 	uint64_t at;
-	uint64_t seq;  /* ties: armed first fires first */
-	uint32_t pos;  /* 1-based heap index, 0 when not armed */
-	uint8_t id;    /* enum tx_timer_id */
+	uint64_t seq; /* ties: armed first fires first */
+	uint32_t pos; /* 1-based heap index, 0 when not armed */
+	uint8_t id;   /* enum tx_timer_id */
 	struct sip_tx *tx;
 };
 
@@ -102,11 +112,9 @@ void tx_timer_stop(struct sip_tx *tx, int slot);
 int tx_send(struct sip_tx *tx, const char *buf, size_t len);
 int tx_aux_reserve(struct sip_tx *tx, size_t cap);
 int tx_aux_set(struct sip_tx *tx, const char *buf, size_t len);
-void tx_deliver(struct sip_tx *tx, uint16_t status,
-                const struct sip_msg *resp);
+void tx_deliver(struct sip_tx *tx, uint16_t status, const struct sip_msg *resp);
 bool tx_sent_by_eq(const struct tx_key *k, const struct sip_via *v);
-bool tx_method_eq(const struct tx_key *k, enum sip_method id,
-                  struct pl name);
+bool tx_method_eq(const struct tx_key *k, enum sip_method id, struct pl name);
 bool tx_has_cookie(struct pl branch);
 int tx_parse_own(const char *buf, size_t len, struct sip_msg *m,
                  struct sip_hdr *hdr);
@@ -114,8 +122,7 @@ int tx_parse_own(const char *buf, size_t len, struct sip_msg *m,
 void tx_client_timer(struct sip_tx *tx, enum tx_timer_id id);
 void tx_server_timer(struct sip_tx *tx, enum tx_timer_id id);
 
-#define TX_COOKIE "z9hG4bK"
+#define TX_COOKIE      "z9hG4bK"
 #define TX_HDR_SCRATCH 128 /* header slots to re-parse our own copies */
-
 
 #endif

@@ -131,11 +131,9 @@ static struct sip_tx *server_create(struct sip_tx_layer *l,
 		key.call_id = req->call_id;
 		key.via = req->via.value;
 	}
-	return tx_alloc(l,
-	                req->method_id == SIP_METHOD_INVITE ? TX_IST
-	                                                    : TX_NIST,
-	                src, NULL, 0, &key,
-	                tx_hash(cookie ? key.branch : key.call_id));
+	return tx_alloc(
+	        l, req->method_id == SIP_METHOD_INVITE ? TX_IST : TX_NIST, src,
+	        NULL, 0, &key, tx_hash(cookie ? key.branch : key.call_id));
 }
 
 /* Build a response of ours (100, or the answer to a CANCEL) into the
@@ -173,8 +171,8 @@ static void absorb(struct sip_tx *tx)
 	 * Accepted (the TU re-sends its 2xx) nor Confirmed. Non-INVITE:
 	 * Proceeding and Completed; nothing was sent in Trying. */
 	l->stats.absorbed++;
-	resend = tx->state == SIP_TX_PROCEEDING ||
-	         tx->state == SIP_TX_COMPLETED;
+	resend =
+	        tx->state == SIP_TX_PROCEEDING || tx->state == SIP_TX_COMPLETED;
 	if (!resend || !tx->aux_len)
 		return;
 	if (tx_send(tx, tx->aux, tx->aux_len)) {
