@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps test test-asan fuzz demo bench format clean
+.PHONY: all build deps test test-asan fuzz demo bench format format-check clean
 
 all: build
 
@@ -39,6 +39,9 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check: deps
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format: ok"
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

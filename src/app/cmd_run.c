@@ -216,15 +216,22 @@ static void reply(struct run *r, const struct tp_addr *src,
 	char out[4096];
 	char tag[32];
 	struct sip_build b;
+	struct sip_tx_dest d;
 	size_t n;
 
+	/* the source, for received/rport on the top Via (RFC 3261 18.2.1) */
+	memset(&d, 0, sizeof(d));
+	d.conn = src->conn;
+	d.reliable = src->conn != NULL;
+	memcpy(&d.addr, &src->addr, sizeof(d.addr));
+	d.addrlen = src->addrlen;
 	snprintf(tag, sizeof(tag), "tb%llx", (unsigned long long)++r->tag_seq);
 	if (code == 200 && m->method_id == SIP_METHOD_OPTIONS) {
-		n = options_answer(m, &r->id, pl_make(tag, strlen(tag)), out,
-		                   sizeof(out));
+		n = options_answer(m, &r->id, &d, pl_make(tag, strlen(tag)),
+		                   out, sizeof(out));
 	} else {
 		sip_build_init(&b, out, sizeof(out));
-		sip_build_reply_head(&b, m, code, PL_NULL,
+		sip_tx_response_head(&b, m, &d, code, PL_NULL,
 		                     pl_make(tag, strlen(tag)));
 		sip_build_hdr(&b, SIP_HDR_ALLOW, PL(TB_ALLOW));
 		sip_build_hdr(&b, SIP_HDR_SERVER, PL(TB_SERVER));

@@ -5,7 +5,8 @@
 #include <string.h>
 
 size_t options_answer(const struct sip_msg *req, const struct tb_identity *id,
-                      struct pl to_tag, char *out, size_t cap)
+                      const struct sip_tx_dest *src, struct pl to_tag,
+                      char *out, size_t cap)
 {
 	struct sip_build b;
 	char contact[320];
@@ -16,7 +17,7 @@ size_t options_answer(const struct sip_msg *req, const struct tb_identity *id,
 	if (n < 0 || (size_t)n >= sizeof(contact))
 		return 0;
 	sip_build_init(&b, out, cap);
-	sip_build_reply_head(&b, req, 200, PL_NULL, to_tag);
+	sip_tx_response_head(&b, req, src, 200, PL_NULL, to_tag);
 	sip_build_hdr(&b, SIP_HDR_CONTACT, pl_make(contact, (size_t)n));
 	sip_build_hdr(&b, SIP_HDR_ALLOW, PL(TB_ALLOW));
 	sip_build_hdr(&b, SIP_HDR_ACCEPT, PL("application/sdp"));

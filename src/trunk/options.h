@@ -9,6 +9,7 @@
 #define TB_TRUNK_OPTIONS_H
 
 #include "sip/msg/sip_build.h"
+#include "sip/tx/sip_tx.h"
 
 #define TB_ALLOW                                                               \
 	"INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, "      \
@@ -23,8 +24,11 @@ struct tb_identity {
 };
 
 /* Answer an OPTIONS request to trunkbridge itself into out. Returns the
- * length, 0 when out is too small. to_tag: our tag for the To header. */
+ * length, 0 when out is too small. src: where it came from (the top Via
+ * gets received/rport from it, RFC 3261 18.2.1), may be NULL. to_tag: our
+ * tag for the To header. */
 size_t options_answer(const struct sip_msg *req, const struct tb_identity *id,
-                      struct pl to_tag, char *out, size_t cap);
+                      const struct sip_tx_dest *src, struct pl to_tag,
+                      char *out, size_t cap);
 
 #endif

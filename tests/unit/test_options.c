@@ -28,7 +28,7 @@ static void test_options_answer_for_acs(void)
 	CHECK_EQ_INT(sip_msg_parse(&in, req, sizeof(req) - 1, SIP_PARSE_STREAM,
 	                           NULL, &err),
 	             SIP_PARSE_OK);
-	size_t n = options_answer(&in, &id, PL("tb-9"), buf, sizeof(buf));
+	size_t n = options_answer(&in, &id, NULL, PL("tb-9"), buf, sizeof(buf));
 	CHECK(n > 0);
 	sip_msg_init(&out, h2, 32);
 	CHECK_EQ_INT(sip_msg_parse(&out, buf, n, SIP_PARSE_STREAM, NULL, &err),
@@ -57,7 +57,7 @@ static void test_options_answer_for_acs(void)
 	CHECK_EQ_INT(out.content_length, 0);
 	CHECK_EQ_INT(sip_msg_validate(&out, &err), 0);
 	/* a To tag already there is kept */
-	CHECK_EQ_INT(options_answer(&in, &id, PL_NULL, buf, 10), 0);
+	CHECK_EQ_INT(options_answer(&in, &id, NULL, PL_NULL, buf, 10), 0);
 }
 
 int main(void)

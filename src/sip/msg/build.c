@@ -143,34 +143,6 @@ void sip_build_copy(struct sip_build *b, const struct sip_hdr *h)
 	put(b, "\r\n", 2);
 }
 
-void sip_build_reply_head(struct sip_build *b, const struct sip_msg *req,
-                          uint16_t code, struct pl reason, struct pl to_tag)
-{
-	const struct sip_hdr *h;
-
-	sip_build_status_line(b, code, reason);
-	for (h = sip_msg_hdr(req, SIP_HDR_VIA); h; h = sip_msg_hdr_next(req, h))
-		sip_build_hdr(b, SIP_HDR_VIA, h->value);
-	if ((h = sip_msg_hdr(req, SIP_HDR_FROM)))
-		sip_build_hdr(b, SIP_HDR_FROM, h->value);
-	if ((h = sip_msg_hdr(req, SIP_HDR_TO))) {
-		if (req->to.tag.p || !to_tag.l) {
-			sip_build_hdr(b, SIP_HDR_TO, h->value);
-		} else {
-			put_str(b, "To: ");
-			put_pl(b, h->value);
-			put_str(b, ";tag=");
-			put_pl(b, to_tag);
-			put(b, "\r\n", 2);
-			if (!safe_value(h->value) || !safe_value(to_tag))
-				b->failed = true;
-		}
-	}
-	sip_build_hdr(b, SIP_HDR_CALL_ID, req->call_id);
-	if ((h = sip_msg_hdr(req, SIP_HDR_CSEQ)))
-		sip_build_hdr(b, SIP_HDR_CSEQ, h->value);
-}
-
 size_t sip_build_finish(struct sip_build *b, struct pl body)
 {
 	char cl[40];

@@ -30,13 +30,6 @@ void sip_build_request_line(struct sip_build *b, struct pl method,
 void sip_build_status_line(struct sip_build *b, uint16_t code,
                            struct pl reason);
 
-/* The head of a response to req (RFC 3261 8.2.6.2): status line, every
- * Via, From, To (with to_tag added when the request's To has none and
- * to_tag is set), Call-ID and CSeq copied. The caller adds its headers and
- * finishes. */
-void sip_build_reply_head(struct sip_build *b, const struct sip_msg *req,
-                          uint16_t code, struct pl reason, struct pl to_tag);
-
 /* "Name: value" CRLF with the canonical name of id. */
 void sip_build_hdr(struct sip_build *b, enum sip_hdr_id id, struct pl value);
 /* Same with a name of our own (X- headers). */
