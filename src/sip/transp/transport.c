@@ -49,6 +49,7 @@ struct tp_conn {
 	bool ready; /* connected and, for TLS, handshake done and peer ok */
 	bool closing;
 	struct evdns_getaddrinfo_request *dns_req;
+	struct evutil_addrinfo *ai, *ai_next; /* resolved, not yet tried */
 	char host[256];
 	uint16_t port;
 	struct waiter waiters[MAX_WAITERS];
@@ -174,6 +175,8 @@ static void src_release(struct tp_layer *tl, struct src_count *s,
 
 static void conn_free(struct tp_conn *c)
 {
+	if (c->ai)
+		evutil_freeaddrinfo(c->ai);
 	if (c->tls)
 		tls_profile_unref(c->tls);
 	free(c);
@@ -395,6 +398,8 @@ static void conn_ready(struct tp_conn *c)
 		conn_read(c->bev, c);
 }
 
+static bool connect_next(struct tp_conn *c);
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tp_conn *c = arg;
@@ -438,7 +443,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		if (c->outbound && !c->ready && (what & BEV_EVENT_ERROR) &&
 		    getpeername(bufferevent_getfd(bev),
 		                (struct sockaddr *)&peer, &pl) != 0) {
-			/* the TCP connect itself failed: say so, not TLS */
+			/* the TCP connect itself failed: say so, not TLS;
+			 * and try the name's next address, if any */
 			char to[80];
 			tp_addr_str((const struct sockaddr *)&c->addr.addr, to,
 			            sizeof(to));
@@ -446,6 +452,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 			         "connect to %s: %s", to,
 			         e ? evutil_socket_error_to_string(e)
 			           : "failed");
+			if (c->ai_next && connect_next(c))
+				return;
 		} else if (c->ssl && !c->ready) {
 			tl->st.tls_handshake_failures++;
 			tls_handshake_error(c->ssl, why, sizeof(why));
@@ -697,10 +705,71 @@ int tp_listener_port(const struct tp_layer *tl, unsigned idx)
 
 /* --- outbound ----------------------------------------------------------- */
 
+/* Connect to the next resolved address (a name may resolve to several,
+ * IPv6 and IPv4: a refused one moves on to the next). Returns false when
+ * none is left; the reason is then set. */
+static bool connect_next(struct tp_conn *c)
+{
+	struct tp_layer *tl = c->tl;
+
+	while (c->ai_next) {
+		struct evutil_addrinfo *ai = c->ai_next;
+		c->ai_next = ai->ai_next;
+		if (ai->ai_addrlen > sizeof(c->addr.addr))
+			continue;
+		if (c->bev) {
+			bufferevent_free(c->bev); /* and its SSL */
+			c->bev = NULL;
+			c->ssl = NULL;
+		}
+		memcpy(&c->addr.addr, ai->ai_addr, ai->ai_addrlen);
+		c->addr.addrlen = (socklen_t)ai->ai_addrlen;
+		if (c->transport == SIP_TP_TLS) {
+			c->ssl = tls_client_ssl(c->tls, c->host);
+			if (!c->ssl) {
+				snprintf(c->reason, sizeof(c->reason),
+				         "TLS: cannot create the SSL object");
+				return false;
+			}
+			c->bev = bufferevent_openssl_socket_new(
+			        tl->base, -1, c->ssl,
+			        BUFFEREVENT_SSL_CONNECTING,
+			        BEV_OPT_CLOSE_ON_FREE |
+			                BEV_OPT_DEFER_CALLBACKS);
+			if (!c->bev)
+				SSL_free(c->ssl);
+		} else {
+			c->bev = bufferevent_socket_new(
+			        tl->base, -1,
+			        BEV_OPT_CLOSE_ON_FREE |
+			                BEV_OPT_DEFER_CALLBACKS);
+		}
+		if (!c->bev) {
+			c->ssl = NULL;
+			snprintf(c->reason, sizeof(c->reason),
+			         "out of memory (bufferevent)");
+			return false;
+		}
+		conn_setup_bev(c);
+		set_timeouts(
+		        c, tl->lim.connect_timeout_ms +
+		                   (c->ssl ? tl->lim.handshake_timeout_ms : 0));
+		if (bufferevent_socket_connect(c->bev,
+		                               (struct sockaddr *)&c->addr.addr,
+		                               (int)c->addr.addrlen) == 0)
+			return true;
+		snprintf(c->reason, sizeof(c->reason), "connect: %s",
+		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
+	if (!c->reason[0])
+		snprintf(c->reason, sizeof(c->reason),
+		         "no address to connect to");
+	return false;
+}
+
 static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct tp_conn *c = arg;
-	struct tp_layer *tl = c->tl;
 
 	c->dns_req = NULL;
 	if (result != 0 || !res) {
@@ -711,37 +780,10 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		conn_close_now(c, NULL);
 		return;
 	}
-	memcpy(&c->addr.addr, res->ai_addr, res->ai_addrlen);
-	c->addr.addrlen = (socklen_t)res->ai_addrlen;
-	evutil_freeaddrinfo(res);
-	if (c->transport == SIP_TP_TLS) {
-		c->ssl = tls_client_ssl(c->tls, c->host);
-		if (!c->ssl) {
-			conn_close_now(c, "TLS: cannot create the SSL object");
-			return;
-		}
-		c->bev = bufferevent_openssl_socket_new(
-		        tl->base, -1, c->ssl, BUFFEREVENT_SSL_CONNECTING,
-		        BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	} else {
-		c->bev = bufferevent_socket_new(
-		        tl->base, -1,
-		        BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	}
-	if (!c->bev) {
-		conn_close_now(c, "out of memory (bufferevent)");
-		return;
-	}
-	conn_setup_bev(c);
-	set_timeouts(c, tl->lim.connect_timeout_ms +
-	                        (c->ssl ? tl->lim.handshake_timeout_ms : 0));
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&c->addr.addr,
-	                               (int)c->addr.addrlen) < 0) {
-		int e = EVUTIL_SOCKET_ERROR();
-		snprintf(c->reason, sizeof(c->reason), "connect: %s",
-		         evutil_socket_error_to_string(e));
+	c->ai = res;
+	c->ai_next = res;
+	if (!connect_next(c))
 		conn_close_now(c, NULL);
-	}
 }
 
 struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,

@@ -76,7 +76,7 @@ listen:
 trunks:
   acs:
     profile: acs-direct-routing
-    servers: [ "127.0.0.1:$acs_tls" ]
+    servers: [ "localhost:$acs_tls" ]   # resolved by evdns at each attempt
     tls: { peer_names: [ "*.pstnhub.lab.test" ], ca_file: $work/certs/ca.pem }
     options_interval: 5s
     up_after: 1
