@@ -26,6 +26,8 @@ bool health_record(struct server_health *s, const struct health_conf *c,
 			         (unsigned)code);
 		}
 	} else {
+		char prev[sizeof(s->reason)];
+		memcpy(prev, s->reason, sizeof(prev));
 		s->fail_streak++;
 		s->ok_streak = 0;
 		if (retry_after_s)
@@ -36,10 +38,14 @@ bool health_record(struct server_health *s, const struct health_conf *c,
 		         reason && reason[0] ? reason : "no answer");
 		if (s->status == TRUNK_ACTIVE && s->fail_streak >= down)
 			s->status = TRUNK_INACTIVE;
+		/* still Inactive, but for another reason: worth saying */
+		else if (s->status == TRUNK_INACTIVE && !first &&
+		         strcmp(prev, s->reason) != 0)
+			return true;
 	}
 	if (s->status != before || first) {
 		s->since_ms = now_ms;
-		return s->status != before || first;
+		return true;
 	}
 	return false;
 }

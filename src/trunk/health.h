@@ -33,7 +33,8 @@ struct server_health {
 /* The outcome of one ping: code is the final status (0 when there was
  * no answer: transport or TLS failure, the reason says which); reason is
  * our words for a failure. retry_after_s from a 503's Retry-After.
- * Returns true when the status changed. */
+ * Returns true when the status changed, on the first check, and when an
+ * Inactive server fails for another reason than before. */
 bool health_record(struct server_health *s, const struct health_conf *c,
                    uint64_t now_ms, uint16_t code, const char *reason,
                    uint32_t retry_after_s, uint32_t rtt_ms);

@@ -26,6 +26,11 @@ static void test_hysteresis(void)
 	CHECK(s.status == TRUNK_INACTIVE);
 	CHECK_EQ_INT(s.since_ms, 4000);
 	CHECK(strstr(s.reason, "408") != NULL);
+	/* still Inactive: the same reason again is no news, a new one is */
+	CHECK(!health_record(&s, &c, 4500, 408, "408 no answer", 0, 0));
+	CHECK(health_record(&s, &c, 4600, 0, "connect: Connection refused", 0,
+	                    0));
+	CHECK_EQ_INT(s.since_ms, 4000);
 	/* a success in between resets the count */
 	CHECK(health_record(&s, &c, 5000, 200, NULL, 0, 5));
 	CHECK(!health_record(&s, &c, 6000, 503, "503", 0, 0));

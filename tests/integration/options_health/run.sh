@@ -81,6 +81,7 @@ trunks:
     options_interval: 5s
     up_after: 1
     down_after: 1
+timers: { t1: 100ms }   # Timer F = 64 x T1 = 6.4 s
 YAML
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
 pids+=($!)
@@ -111,3 +112,18 @@ for _ in $(seq 1 150); do
 done
 tail -n +"$((lines + 1))" "$work/tb.log" | grep -q 'trunk_status=Active' || fail "trunk did not return to Active"
 echo "ok: trunk acs Active again"
+
+# a server that accepts the request and never answers: Timer F, 408
+kill "$sipp_pid"; wait "$sipp_pid" 2>/dev/null || true
+cd "$work"
+sipp -sf "$here/uas_silent.xml" -t t1 -i 127.0.0.1 -p "$acs_plain" >/dev/null 2>&1 &
+sipp_pid=$!
+cd - >/dev/null
+lines=$(wc -l <"$work/tb.log")
+for _ in $(seq 1 250); do
+	tail -n +"$((lines + 1))" "$work/tb.log" | grep -q 'trunk_status=Inactive.*408' && break
+	sleep 0.1
+done
+l=$(tail -n +"$((lines + 1))" "$work/tb.log" | grep 'trunk_status=Inactive.*408' | head -1)
+[ -n "$l" ] || fail "a silent server did not turn the trunk Inactive with 408"
+echo "ok: a server that never answers: Inactive, reason=${l##*reason=}"

@@ -47,12 +47,21 @@ listen:
   - { transport: tls, address: 127.0.0.1, port: $tls_port }
   - { transport: udp, address: 127.0.0.1, port: $udp_port }
   - { transport: tcp, address: "::1", port: $tcp6_port }
+limits: { idle_timeout: 2s }
 trunks:
   acs:
     profile: acs-direct-routing
     servers: [ "sip.pstnhub.lab.test:$tls_port" ]
     tls: { peer_names: [ "*.pstnhub.lab.test" ], ca_file: $work/certs/ca.pem }
 YAML
+
+# a bad config never starts: file:line, the key, what is wrong, the fix
+printf 'identity: { fqdn: sbc1.lab.test }\nlisten: [ { transport: tls, port: 70000 } ]\n' >"$work/bad.yaml"
+if "$tb" run -c "$work/bad.yaml" 2>"$work/bad.log"; then
+	echo "FAIL: trunkbridge started with a bad config"; exit 1
+fi
+grep -q 'bad.yaml:2:.*listen\[0\].port: 70000' "$work/bad.log" || { echo "FAIL: bad config not explained:"; cat "$work/bad.log"; exit 1; }
+echo "ok: a bad config is refused: $(grep -m1 'bad.yaml:2:' "$work/bad.log")"
 
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
 pids+=($!)
@@ -122,8 +131,14 @@ exec 4<>"/dev/tcp/::1/$tcp6_port"
 printf 'OPTIONS sip:sbc1.lab.test SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:5999;branch=z9hG4bKv6a\r\nMax-Forwards: 70\r\nFrom: <sip:probe@[::1]>;tag=v6\r\nTo: <sip:sbc1.lab.test>\r\nCall-ID: v6-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' >&4
 status=
 IFS= read -r -t 5 status <&4 || true
-exec 4<&- 4>&-
 case "$status" in
 "SIP/2.0 200 OK"*) echo "ok: OPTIONS over TCP on [::1] answered 200" ;;
 *) echo "FAIL: OPTIONS over TCP on [::1]: got '$status'"; tail -5 "$work/tb.log"; exit 1 ;;
 esac
+# the idle timeout (2 s here) closes the quiet connection: read hits EOF
+t0=$(date +%s)
+while IFS= read -r -t 6 _ <&4; do :; done
+dt=$(( $(date +%s) - t0 ))
+exec 4<&- 4>&-
+[ "$dt" -le 5 ] || { echo "FAIL: idle connection not closed after the 2 s idle timeout (${dt} s)"; exit 1; }
+echo "ok: an idle connection is closed by the idle timeout (2 s)"
