@@ -16,6 +16,7 @@ struct ping {
 	bool in_flight;
 	struct tp_conn *conn; /* referenced while in flight */
 	struct sip_tx *tx;
+	struct tp_resolve *res; /* UDP: resolving */
 	uint64_t sent_ms;
 };
 
@@ -64,6 +65,10 @@ static void ping_done(struct ping *pg, uint16_t code, const char *reason,
 	struct server_health *h = &p->health[pg->idx];
 
 	pg->in_flight = false;
+	if (pg->res) {
+		tp_resolve_cancel(pg->res);
+		pg->res = NULL;
+	}
 	if (pg->tx) {
 		sip_tx_set_handler(pg->tx, NULL, NULL);
 		sip_tx_release(pg->tx);
@@ -136,7 +141,7 @@ static size_t build_options(struct pinger *p, struct ping *pg, char *out,
 	rand_hex(cid, 16);
 	snprintf(ruri, sizeof(ruri), "sip:%s:%u;transport=%s", sv->host,
 	         (unsigned)sv->port, tpn);
-	snprintf(v, sizeof(v), "SIP/2.0/%s %s:%u;branch=z9hG4bK-tb%s",
+	snprintf(v, sizeof(v), "SIP/2.0/%s %s:%u;branch=z9hG4bK-tb%s;rport",
 	         p->t->transport == CFG_TRANSPORT_TLS   ? "TLS"
 	         : p->t->transport == CFG_TRANSPORT_TCP ? "TCP"
 	                                                : "UDP",
@@ -164,15 +169,37 @@ static size_t build_options(struct pinger *p, struct ping *pg, char *out,
 	return sip_build_finish(&b, PL_NULL);
 }
 
-static void on_connected(void *arg, struct tp_conn *conn, bool ok,
-                         const char *reason)
+/* Build the OPTIONS and start its client transaction toward d. */
+static void start_ping(struct ping *pg, const struct sip_tx_dest *d)
 {
-	struct ping *pg = arg;
 	struct pinger *p = pg->p;
 	char buf[2048];
 	struct sip_hdr hdrs[32];
 	struct sip_msg m;
 	size_t n;
+
+	n = build_options(p, pg, buf, sizeof(buf));
+	sip_msg_init(&m, hdrs, 32);
+	if (!n || sip_msg_parse(&m, buf, n, SIP_PARSE_STREAM, NULL, NULL) !=
+	                  SIP_PARSE_OK) {
+		ping_done(pg, 0, "internal error building OPTIONS", 0);
+		return;
+	}
+	pg->sent_ms = mono_ms();
+	pg->tx = sip_tx_client_start(p->env.tx, d, buf, n, &m, on_response, pg);
+	if (!pg->tx) {
+		ping_done(pg, 0, "cannot start the OPTIONS transaction", 0);
+		return;
+	}
+	if (p->env.after)
+		p->env.after(p->env.arg);
+}
+
+static void on_connected(void *arg, struct tp_conn *conn, bool ok,
+                         const char *reason)
+{
+	struct ping *pg = arg;
+	struct sip_tx_dest d;
 
 	if (!ok) {
 		char why[400];
@@ -181,27 +208,31 @@ static void on_connected(void *arg, struct tp_conn *conn, bool ok,
 		ping_done(pg, 0, why, 0);
 		return;
 	}
-	n = build_options(p, pg, buf, sizeof(buf));
-	sip_msg_init(&m, hdrs, 32);
-	if (!n || sip_msg_parse(&m, buf, n, SIP_PARSE_STREAM, NULL, NULL) !=
-	                  SIP_PARSE_OK) {
-		ping_done(pg, 0, "internal error building OPTIONS", 0);
-		return;
-	}
-	struct sip_tx_dest d;
 	memset(&d, 0, sizeof(d));
 	d.conn = conn;
 	d.reliable = true;
 	pg->conn = tp_conn_ref(conn);
-	pg->sent_ms = mono_ms();
-	pg->tx =
-	        sip_tx_client_start(p->env.tx, &d, buf, n, &m, on_response, pg);
-	if (!pg->tx) {
-		ping_done(pg, 0, "cannot start the OPTIONS transaction", 0);
+	start_ping(pg, &d);
+}
+
+/* UDP: the server's address is resolved; the transaction layer
+ * retransmits (Timer E) and gives up after Timer F. */
+static void on_udp_resolved(void *arg, const struct sockaddr *sa,
+                            socklen_t salen, const char *reason)
+{
+	struct ping *pg = arg;
+	struct sip_tx_dest d;
+
+	pg->res = NULL;
+	if (!sa) {
+		ping_done(pg, 0, reason, 0);
 		return;
 	}
-	if (p->env.after)
-		p->env.after(p->env.arg);
+	memset(&d, 0, sizeof(d));
+	d.reliable = false;
+	memcpy(&d.addr, sa, salen);
+	d.addrlen = salen;
+	start_ping(pg, &d);
 }
 
 static void ping_server(struct pinger *p, size_t i)
@@ -216,7 +247,8 @@ static void ping_server(struct pinger *p, size_t i)
 	pg->in_flight = true;
 	pg->sent_ms = mono_ms();
 	if (p->t->transport == CFG_TRANSPORT_UDP) {
-		ping_done(pg, 0, "OPTIONS over UDP is not supported yet", 0);
+		pg->res = tp_resolve(p->env.tp, sv->host, sv->port,
+		                     on_udp_resolved, pg);
 		return;
 	}
 	if (!tp_connect(p->env.tp,
@@ -289,6 +321,8 @@ void pinger_free(struct pinger *p)
 			}
 			if (p->pings[i].conn)
 				tp_conn_unref(p->pings[i].conn);
+			if (p->pings[i].res)
+				tp_resolve_cancel(p->pings[i].res);
 		}
 	}
 	if (p->tls)

@@ -853,6 +853,78 @@ struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,
 	return alive ? c : NULL;
 }
 
+struct tp_resolve {
+	struct evdns_getaddrinfo_request *req;
+	tp_resolve_h *h;
+	void *arg;
+	char host[256];
+	bool cancelled;
+	bool in_call; /* evdns_getaddrinfo has not returned yet */
+	bool done;
+};
+
+static void on_resolved_udp(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct tp_resolve *r = arg;
+	char why[320];
+
+	r->req = NULL;
+	r->done = true;
+	if (!r->cancelled) {
+		if (result == 0 && res)
+			r->h(r->arg, res->ai_addr, (socklen_t)res->ai_addrlen,
+			     NULL);
+		else {
+			snprintf(why, sizeof(why), "DNS: %.200s: %s", r->host,
+			         evutil_gai_strerror(result));
+			r->h(r->arg, NULL, 0, why);
+		}
+	}
+	if (res)
+		evutil_freeaddrinfo(res);
+	if (!r->in_call)
+		free(r);
+}
+
+struct tp_resolve *tp_resolve(struct tp_layer *tl, const char *host,
+                              uint16_t port, tp_resolve_h *h, void *arg)
+{
+	struct tp_resolve *r = calloc(1, sizeof(*r));
+	struct evutil_addrinfo hints;
+	char portstr[8];
+
+	if (!r) {
+		h(arg, NULL, 0, "out of memory");
+		return NULL;
+	}
+	r->h = h;
+	r->arg = arg;
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
+	r->in_call = true;
+	r->req = evdns_getaddrinfo(tl->dns, host, portstr, &hints,
+	                           on_resolved_udp, r);
+	r->in_call = false;
+	if (r->done) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void tp_resolve_cancel(struct tp_resolve *r)
+{
+	if (!r)
+		return;
+	r->cancelled = true;
+	if (r->req)
+		evdns_getaddrinfo_cancel(r->req); /* calls back: frees r */
+}
+
 int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,
             size_t len)
 {

@@ -112,6 +112,16 @@ struct tp_conn *tp_connect(struct tp_layer *tl, enum sip_transport tp,
                            struct tls_profile *tls, tp_connect_h *h, void *arg,
                            char *err, size_t errlen);
 
+/* Resolve host:port for UDP (evdns, again at each call). h gets the first
+ * address, or NULL and the reason. h may run before this returns. Returns
+ * a handle to cancel (h is then not called), NULL when h already ran. */
+struct tp_resolve;
+typedef void tp_resolve_h(void *arg, const struct sockaddr *sa, socklen_t salen,
+                          const char *reason);
+struct tp_resolve *tp_resolve(struct tp_layer *tl, const char *host,
+                              uint16_t port, tp_resolve_h *h, void *arg);
+void tp_resolve_cancel(struct tp_resolve *r);
+
 /* Send bytes to a destination: a connection, or UDP to addr. 0 or -1. */
 int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,
             size_t len);
