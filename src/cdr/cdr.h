@@ -1,0 +1,151 @@
+/* cdr.h: call detail records, one row per call, in SQLite.
+ *
+ * ---- docs/cdr.md (to be moved there) --------------------------------
+ *
+ * # Call detail records
+ *
+ * trunkbridge writes one row per call to an SQLite file (`cdr.store` in
+ * the config, e.g. `sqlite:/var/lib/trunkbridge/cdr.db`). The file is
+ * created when missing (its folder is not: a missing folder is an error).
+ * The row is written, and committed, when the call ends: a `kill -9` of
+ * trunkbridge loses no row of a call that had ended. The database is in
+ * WAL mode, so the sqlite3 CLI can read it while trunkbridge writes.
+ *
+ * Table `cdr` (raw: times in ms since the epoch, NULL when not reached)
+ * and view `cdr_view` (the same, times as ISO-8601 UTC text
+ * `2024-05-01T09:30:12.345Z`, duration in seconds):
+ *
+ * | column            | meaning                                             |
+ * |-------------------|-----------------------------------------------------|
+ * | call_id           | trunkbridge's id of the call (uuid-like), unique    |
+ * | in_trunk          | trunk the call came from (config name, e.g. acs)    |
+ * | out_trunk         | trunk the call went to (NULL: never routed)         |
+ * | in_call_id        | Call-ID of the inbound leg                          |
+ * | out_call_id       | Call-ID of the (last) outbound leg                  |
+ * | in_calling        | calling number as received (From / P-A-I user)      |
+ * | in_called         | called number as received (Request-URI user)        |
+ * | out_calling       | calling number as sent                              |
+ * | out_called        | called number as sent                               |
+ * | start_ms / start  | INVITE received                                     |
+ * | answer_ms/ answer | 200 OK to the INVITE (NULL: not answered)           |
+ * | end_ms / end      | BYE, CANCEL or final failure                        |
+ * | duration_ms / duration_s | answer to end (0 when not answered)          |
+ * | final_status      | final SIP status of the call (200 when answered)    |
+ * | reason            | Reason header text, e.g. `Q.850;cause=16`           |
+ * | hangup_by         | caller, callee, trunkbridge, none                   |
+ * | failover_attempts | outbound attempts after the first (0: first server) |
+ * | answered_by       | server that answered (host[:port]; NULL: none)      |
+ *
+ * Examples (`sqlite3 /var/lib/trunkbridge/cdr.db`):
+ *
+ *     -- calls per inbound trunk today (UTC)
+ *     SELECT in_trunk, out_trunk, count(*) AS calls,
+ *            sum(answer IS NOT NULL) AS answered
+ *       FROM cdr_view WHERE start >= date('now')
+ *      GROUP BY in_trunk, out_trunk ORDER BY calls DESC;
+ *
+ *     -- failed calls of the last 24 hours with their reasons
+ *     SELECT start, in_calling, in_called, out_trunk, final_status,
+ *            reason, hangup_by, failover_attempts
+ *       FROM cdr_view
+ *      WHERE answer IS NULL
+ *        AND start >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')
+ *      ORDER BY start DESC LIMIT 50;
+ *
+ *     -- average duration of answered calls per trunk pair, in seconds
+ *     SELECT in_trunk, out_trunk, count(*) AS calls,
+ *            round(avg(duration_s), 1) AS avg_s
+ *       FROM cdr_view WHERE answer IS NOT NULL
+ *      GROUP BY in_trunk, out_trunk;
+ *
+ * `start` is ISO text in UTC, so it compares as text with date('now')
+ * ('YYYY-MM-DD' sorts before any time of that day) and with strftime()
+ * in the same format; not with datetime(), which writes a space, not T.
+ * For big files filter on the indexed `start_ms` of table `cdr`:
+ * `WHERE start_ms >= (strftime('%s','now','start of day') * 1000)`.
+ * -----------------------------------------------------------------------
+ *
+ * Ownership and threading: a struct cdr_store is one SQLite connection
+ * with its prepared statements; it is used by one thread at a time (the
+ * worker that owns it) and is not shared. Other processes (the sqlite3
+ * CLI, a second trunkbridge) may read the file at any time (WAL).
+ */
+#ifndef TB_CDR_CDR_H
+#define TB_CDR_CDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The schema version this code writes (PRAGMA user_version). */
+#define CDR_SCHEMA_VERSION 1
+
+enum cdr_hangup {
+	CDR_HANGUP_NONE = 0,    /* nobody: the call failed before answer */
+	CDR_HANGUP_CALLER,      /* the inbound leg sent BYE / CANCEL */
+	CDR_HANGUP_CALLEE,      /* the outbound leg sent BYE */
+	CDR_HANGUP_TRUNKBRIDGE, /* we ended it: timeout, shutdown, error */
+};
+
+/* One call. Strings are borrowed (the caller keeps them alive during
+ * cdr_store_write); NULL and "" both mean "no value" and are stored as
+ * SQL NULL. Times are ms since the epoch, 0 when not reached (stored as
+ * NULL). Only call_id is required. */
+struct cdr_record {
+	const char *call_id;     /* ours, uuid-like; unique in the table */
+	const char *in_trunk;    /* config name of the inbound trunk */
+	const char *out_trunk;   /* config name of the outbound trunk */
+	const char *in_call_id;  /* Call-ID of the inbound leg */
+	const char *out_call_id; /* Call-ID of the last outbound leg */
+	const char *in_calling;  /* calling number as received */
+	const char *in_called;   /* called number as received */
+	const char *out_calling; /* calling number as sent */
+	const char *out_called;  /* called number as sent */
+	int64_t start_ms;        /* INVITE received */
+	int64_t answer_ms;       /* 2xx to the INVITE; 0: not answered */
+	int64_t end_ms;          /* call over (BYE, CANCEL, final failure) */
+	int64_t duration_ms;     /* answer to end; 0 when not answered */
+	int final_status;        /* final SIP status, e.g. 200, 486, 503 */
+	const char *reason;      /* Reason text: "Q.850;cause=16", ... */
+	enum cdr_hangup hangup_by;
+	int failover_attempts;   /* outbound attempts after the first */
+	const char *answered_by; /* server that answered, host[:port] */
+};
+
+/* answer to end, for duration_ms: 0 unless both are set and in order. */
+static inline int64_t cdr_duration_ms(int64_t answer_ms, int64_t end_ms)
+{
+	return answer_ms > 0 && end_ms >= answer_ms ? end_ms - answer_ms : 0;
+}
+
+/* "caller", "callee", "trunkbridge", "none" (the text in the table). */
+const char *cdr_hangup_name(enum cdr_hangup h);
+
+struct cdr_store;
+
+/* Open (or create) the CDR file at path: WAL mode, schema created or
+ * checked, statements prepared. A missing file is created; a missing
+ * folder is an error. Returns 0 and *out, or -1 with the reason in err
+ * (path and SQLite's message), e.g. "file is not a database", "unable to
+ * open database file", or a schema newer than this build. */
+int cdr_store_open(const char *path, struct cdr_store **out, char *err,
+                   size_t errlen);
+
+/* How long a write waits for a lock held by another connection (default
+ * 1000 ms) before it fails with "database is locked". */
+void cdr_store_set_busy_timeout(struct cdr_store *st, int ms);
+
+/* Write one row, committed before it returns (durable against a crash
+ * of this process; see cdr_store.c). A transient failure (locked, busy,
+ * I/O) is retried once. Returns 0, or -1 with cdr_store_last_error()
+ * saying why (the caller logs it; the row is lost). */
+int cdr_store_write(struct cdr_store *st, const struct cdr_record *r);
+
+/* The last error of this store ("" when none): SQLite's message, with
+ * context. Valid until the next call on the store. */
+const char *cdr_store_last_error(const struct cdr_store *st);
+
+/* Finalize statements and close the connection (WAL checkpointed by
+ * SQLite on last close). NULL is ignored. */
+void cdr_store_close(struct cdr_store *st);
+
+#endif
