@@ -11,9 +11,9 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +34,10 @@ static size_t fill(const char *tmpl, size_t len, int n, int lport)
 {
 	char branch[16], callid[32], cseq[16], port[8];
 	struct ph ph[] = {
-	        {"<To>", "sbc1.lab.test"},   {"<From>", "protos@127.0.0.1"},
+	        {"<To>", "sbc1.lab.test"},       {"<From>", "protos@127.0.0.1"},
 	        {"<From-Address>", "127.0.0.1"}, {"<From-IP>", "127.0.0.1"},
-	        {"<Local-Port>", port},      {"<Branch-ID>", branch},
-	        {"<Call-ID>", callid},       {"<CSeq>", cseq},
+	        {"<Local-Port>", port},          {"<Branch-ID>", branch},
+	        {"<Call-ID>", callid},           {"<CSeq>", cseq},
 	        {"<Teardown-Method>", "CANCEL"},
 	};
 	size_t o = 0, cl_at = (size_t)-1;
@@ -57,7 +57,8 @@ static size_t fill(const char *tmpl, size_t len, int n, int lport)
 				i += 16;
 				continue;
 			}
-			for (size_t k = 0; k < sizeof(ph) / sizeof(ph[0]); k++) {
+			for (size_t k = 0; k < sizeof(ph) / sizeof(ph[0]);
+			     k++) {
 				size_t pl = strlen(ph[k].name);
 				if (len - i >= pl &&
 				    memcmp(tmpl + i, ph[k].name, pl) == 0) {
@@ -202,14 +203,16 @@ int main(int argc, char **argv)
 				fd = connect_to(&dst, type);
 				if (fd < 0)
 					continue;
-				ok = send_wait(fd, baseline, baseline_len, 2000);
+				ok = send_wait(fd, baseline, baseline_len,
+				               2000);
 				close(fd);
 			}
 			if (ok)
 				base_ok++;
 			else {
 				base_fail++;
-				fprintf(stderr, "baseline unanswered after case %s\n",
+				fprintf(stderr,
+				        "baseline unanswered after case %s\n",
 				        names[i]);
 			}
 		}
