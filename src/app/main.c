@@ -11,6 +11,10 @@ static void usage(FILE *f)
 	        "\n"
 	        "commands:\n"
 	        "  run -c FILE     run the SBC with the YAML config FILE\n"
+	        "  check -c FILE [--ca ROOTS.pem]\n"
+	        "                  validate FILE and the guide's rules: our\n"
+	        "                  certificate (names, key, chain, expiry),\n"
+	        "                  allow-lists. Exit 0 when no error.\n"
 	        "  decode [FILE]   parse one SIP message (a whole datagram) "
 	        "from\n"
 	        "                  FILE or stdin and print its structure, or "
@@ -31,6 +35,8 @@ int main(int argc, char **argv)
 		return cmd_decode(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("trunkbridge %s\n", TB_VERSION);
