@@ -6,6 +6,8 @@
  * 501 until the B2BUA lands. SIGINT/SIGTERM stop it.
  */
 #include "app/cmds.h"
+#include "b2b/route.h"
+#include "cdr/cdr.h"
 #include "cfg/cfg.h"
 #include "sip/transp/transport.h"
 #include "sip/tx/sip_tx.h"
@@ -33,6 +35,8 @@ struct run {
 	struct pinger *pingers[MAX_TRUNKS];
 	const char *path;
 	unsigned char id_digest[32]; /* identity certificate + key files */
+	struct route_table *routes;  /* from the current config generation */
+	struct cdr_store *cdr;       /* opened at start (cdr.store) */
 	struct tb_identity id;
 	char transport_name[8];
 	uint64_t tag_seq;
@@ -368,6 +372,22 @@ static int open_listeners(struct run *r)
 	return 0;
 }
 
+/* The routing table of a config generation (the B2BUA matches calls
+ * against it). NULL with err set when a pattern does not compile. */
+static struct route_table *build_routes(const struct tb_config *cfg, char *err,
+                                        size_t errlen)
+{
+	struct route_def defs[CFG_MAX_ROUTES];
+
+	for (size_t i = 0; i < cfg->n_routes && i < CFG_MAX_ROUTES; i++) {
+		defs[i].from = cfg->routes[i].from;
+		defs[i].to = cfg->routes[i].to;
+		defs[i].called = cfg->routes[i].called;
+		defs[i].calling = cfg->routes[i].calling;
+	}
+	return route_table_new(defs, cfg->n_routes, err, errlen);
+}
+
 /* SHA-256 over the identity's certificate and key files: did they change? */
 static void identity_digest(const struct tb_config *cfg, unsigned char out[32])
 {
@@ -453,6 +473,21 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 			goto drop;
 		}
 	}
+	struct route_table *nroutes = build_routes(ncfg, err, sizeof(err));
+	if (!nroutes) {
+		logline("error", "reload_refused",
+		        "config=%s reason=\"%s\" (the running config stays)",
+		        r->path, err);
+		goto drop;
+	}
+	route_table_free(r->routes);
+	r->routes = nroutes;
+	if ((ncfg->cdr_path == NULL) != (r->cfg->cdr_path == NULL) ||
+	    (ncfg->cdr_path && strcmp(ncfg->cdr_path, r->cfg->cdr_path)))
+		logline("warn", "reload_partial",
+		        "config=%s reason=\"cdr.store changed: the running "
+		        "store stays until a restart\"",
+		        r->path);
 	/* everything built: swap */
 	for (i = 0; i < ncfg->n_listeners && i < 64; i++) {
 		if (lp[i])
@@ -549,6 +584,23 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	tp_layer_set_closed(r.tp, on_conn_closed, &r);
+	{
+		char err[512];
+		r.routes = build_routes(r.cfg, err, sizeof(err));
+		if (!r.routes) {
+			logline("error", "routes_failed", "reason=\"%s\"", err);
+			goto out;
+		}
+		if (r.cfg->cdr_path && cdr_store_open(r.cfg->cdr_path, &r.cdr,
+		                                      err, sizeof(err)) != 0) {
+			logline("error", "cdr_store_failed",
+			        "store=%s reason=\"%s\"", r.cfg->cdr_path, err);
+			goto out;
+		}
+		logline("info", "ready", "routes=%zu cdr=%s",
+		        route_table_count(r.routes),
+		        r.cfg->cdr_path ? r.cfg->cdr_path : "none");
+	}
 	if (open_listeners(&r) != 0 || start_pingers(&r) != 0)
 		goto out;
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
@@ -575,6 +627,9 @@ out:
 	if (r.tx_timer)
 		event_free(r.tx_timer);
 	tp_layer_free(r.tp);
+	route_table_free(r.routes);
+	if (r.cdr)
+		cdr_store_close(r.cdr);
 	if (r.base)
 		event_base_free(r.base);
 	cfg_free(r.cfg);

@@ -505,11 +505,20 @@ static void cross_checks(struct cfg_ctx *c, const struct cfg_val *id,
 
 /* ------------------------------------------------------------------ load */
 
-enum { R_IDENTITY, R_LISTEN, R_LIMITS, R_TIMERS, R_TRUNKS, R_COUNT };
-static const char *const root_keys[R_COUNT] = {"identity", "listen", "limits",
-                                               "timers", "trunks"};
+enum {
+	R_IDENTITY,
+	R_LISTEN,
+	R_LIMITS,
+	R_TIMERS,
+	R_TRUNKS,
+	R_ROUTES,
+	R_CDR,
+	R_COUNT
+};
+static const char *const root_keys[R_COUNT] = {
+        "identity", "listen", "limits", "timers", "trunks", "routes", "cdr"};
 /* Sections of design.md that later issues add. */
-static const char *const root_planned[] = {"media", "routes", "cdr", "admin"};
+static const char *const root_planned[] = {"media", "admin"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -631,6 +640,8 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	parse_limits(c, &k[R_LIMITS]);
 	parse_timers(c, &k[R_TIMERS]);
 	cfg_parse_trunks(c, &k[R_TRUNKS]);
+	cfg_parse_routes(c, &k[R_ROUTES]);
+	cfg_parse_cdr(c, &k[R_CDR]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }
 

@@ -204,6 +204,16 @@ struct cfg_trunk {
 	size_t n_allow;
 };
 
+/* A route (like an ACS voice route): calls arriving on trunk `from` whose
+ * called number matches the PCRE2 pattern `called` (and `calling`, when
+ * set) go to trunk `to`. In order: the first match wins. */
+struct cfg_route {
+	const char *from;
+	const char *to;
+	const char *called;
+	const char *calling; /* NULL: any */
+};
+
 struct tb_config {
 	atomic_uint refcount; /* cfg_ref/cfg_free only */
 	const char *source;   /* the file name it was loaded from */
@@ -214,6 +224,9 @@ struct tb_config {
 	struct cfg_timers timers;
 	const struct cfg_trunk *trunks; /* in file order */
 	size_t n_trunks;
+	const struct cfg_route *routes; /* in file order */
+	size_t n_routes;
+	const char *cdr_path;    /* cdr.store without "sqlite:"; NULL: none */
 	struct cfg_arena *arena; /* private: owns everything above */
 };
 
@@ -247,6 +260,7 @@ const char *cfg_verify_name(enum cfg_verify v);
 #define CFG_FILE_SIZE_MAX (1024 * 1024)
 #define CFG_MAX_LISTENERS 16
 #define CFG_MAX_TRUNKS    64
+#define CFG_MAX_ROUTES    1024
 #define CFG_MAX_SERVERS   16
 #define CFG_MAX_ALLOW     256
 #define CFG_MAX_CODES     32

@@ -130,4 +130,8 @@ void cfg_parse_tls(struct cfg_ctx *c, const struct cfg_val *v, bool listener,
                    struct cfg_tls *tls);
 void cfg_parse_trunks(struct cfg_ctx *c, const struct cfg_val *v);
 
+/* ---- routes and cdr (cfg_routes.c); after the trunks */
+void cfg_parse_routes(struct cfg_ctx *c, const struct cfg_val *v);
+void cfg_parse_cdr(struct cfg_ctx *c, const struct cfg_val *v);
+
 #endif

@@ -1051,6 +1051,55 @@ static void test_names(void)
 	CHECK(!strcmp(buf, "x.yaml:3:7: warning: a.b: oops (do it)"));
 }
 
+/* routes (design.md: PCRE2 number patterns, like ACS voice routes) and the
+ * CDR store */
+static void test_routes_and_cdr(void)
+{
+	struct tb_config *c = NULL;
+	int rc = load(HEAD "  acs: { profile: acs-direct-routing }\n"
+	                   "  genesys: { profile: genesys-byoc-cloud, "
+	                   "servers: [byoc.mypurecloud.com] }\n"
+	                   "routes:\n"
+	                   "  - { from: acs, to: genesys, called: "
+	                   "'^\\+1425555\\d{4}$' }\n"
+	                   "  - { from: genesys, to: acs, called: '^\\+\\d+$', "
+	                   "calling: '^\\+1' }\n"
+	                   "cdr: { store: 'sqlite:/var/lib/tb/cdr.db' }\n",
+	              &c);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		dump();
+	if (c) {
+		CHECK_EQ_INT(c->n_routes, 2);
+		CHECK(!strcmp(c->routes[0].from, "acs"));
+		CHECK(!strcmp(c->routes[0].to, "genesys"));
+		CHECK(!strcmp(c->routes[0].called, "^\\+1425555\\d{4}$"));
+		CHECK(c->routes[0].calling == NULL);
+		CHECK(!strcmp(c->routes[1].calling, "^\\+1"));
+		CHECK(!strcmp(c->cdr_path, "/var/lib/tb/cdr.db"));
+		cfg_free(c);
+	}
+
+	/* an unknown trunk, a bad pattern (with its offset), a missing
+	 * called, a store that is not sqlite: all reported together */
+	rc = load(HEAD "  acs: { profile: acs-direct-routing }\n"
+	               "routes:\n"
+	               "  - { from: acs, to: genesis, called: '.*' }\n"
+	               "  - { from: acs, to: acs, called: '^(\\d+' }\n"
+	               "  - { from: acs, to: acs }\n"
+	               "cdr: { store: 'postgres://x' }\n",
+	          &c);
+	CHECK_EQ_INT(rc, EINVAL);
+	CHECK(c == NULL);
+	CHECK_ERR("routes[0].to", 14, 22,
+	          "genesis; no such trunk (there are: acs)", "trunks:");
+	CHECK_ERR("routes[1].called", 15, 35,
+	          "missing closing parenthesis at offset 5", "PCRE2");
+	CHECK_ERR("routes[2].called", 16, 7, "missing", "called:");
+	CHECK_ERR("cdr.store", 17, 15, "only sqlite:<path> is supported",
+	          "sqlite:");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1072,5 +1121,6 @@ int main(int argc, char **argv)
 	RUN(test_values);
 	RUN(test_example_file);
 	RUN(test_names);
+	RUN(test_routes_and_cdr);
 	return test_summary();
 }

@@ -53,6 +53,9 @@ trunks:
     profile: acs-direct-routing
     servers: [ "sip.pstnhub.lab.test:$tls_port" ]
     tls: { peer_names: [ "*.pstnhub.lab.test" ], ca_file: $work/certs/ca.pem }
+routes:
+  - { from: acs, to: acs, called: '^\+1425555\d{4}$' }
+cdr: { store: 'sqlite:$work/cdr.db' }
 YAML
 
 # a bad config never starts: file:line, the key, what is wrong, the fix
@@ -70,6 +73,9 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 grep -q 'event=started' "$work/tb.log" || { cat "$work/tb.log"; echo "FAIL: trunkbridge did not start"; exit 1; }
+grep -q "event=ready routes=1 cdr=$work/cdr.db" "$work/tb.log" || { echo "FAIL: routes/CDR store not set up"; cat "$work/tb.log"; exit 1; }
+[ "$(sqlite3 "$work/cdr.db" 'select count(*) from cdr')" = 0 ] || { echo "FAIL: no empty cdr table in $work/cdr.db"; exit 1; }
+echo "ok: routes compiled and the CDR store created ($work/cdr.db, table cdr)"
 
 cat >"$work/stunnel.conf" <<CONF
 foreground = yes
