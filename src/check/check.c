@@ -40,11 +40,10 @@ static void subject(X509 *x, char *buf, size_t len)
 }
 
 /* dNSName SANs, else the CN: does one cover fqdn? Lists them in names. */
-static bool names_cover(X509 *leaf, const char *fqdn, char *names,
-                        size_t len)
+static bool names_cover(X509 *leaf, const char *fqdn, char *names, size_t len)
 {
-	GENERAL_NAMES *san = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL,
-	                                      NULL);
+	GENERAL_NAMES *san =
+	        X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
 	bool ok = false, any = false;
 	size_t used = 0;
 
@@ -53,7 +52,8 @@ static bool names_cover(X509 *leaf, const char *fqdn, char *names,
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(san, i);
 		if (g->type != GEN_DNS)
 			continue;
-		const char *s = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
+		const char *s =
+		        (const char *)ASN1_STRING_get0_data(g->d.dNSName);
 		int sl = ASN1_STRING_length(g->d.dNSName);
 		char one[256];
 		if (sl <= 0 || sl >= (int)sizeof(one) ||
@@ -127,7 +127,8 @@ static void check_certificate(const struct tb_config *cfg,
 		ERR_clear_error();
 		if (!key)
 			finding(out, n, true, file, "identity.private_key",
-			        "give the unencrypted PEM key of the certificate",
+			        "give the unencrypted PEM key of the "
+			        "certificate",
 			        "%s: cannot be read as a private key",
 			        cfg->identity.private_key);
 		else if (X509_check_private_key(leaf, key) != 1)
@@ -223,15 +224,18 @@ static void check_certificate(const struct tb_config *cfg,
 				                  iss, sizeof(iss));
 				finding(out, n, true, file,
 				        "identity.certificate",
-				        "append the intermediate certificate(s) "
+				        "append the intermediate "
+				        "certificate(s) "
 				        "to the file, leaf first",
 				        "chain incomplete: the file ends with "
-				        "%d certificate(s) and the issuer %s is "
+				        "%d certificate(s) and the issuer %s "
+				        "is "
 				        "neither in it nor a trusted root",
 				        sk_X509_num(chain), iss);
-			} else if (e != X509_V_ERR_CERT_HAS_EXPIRED &&
-			           e != X509_V_ERR_CERT_NOT_YET_VALID &&
-			           e != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
+			} else if (
+			        e != X509_V_ERR_CERT_HAS_EXPIRED &&
+			        e != X509_V_ERR_CERT_NOT_YET_VALID &&
+			        e != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
 				finding(out, n, true, file,
 				        "identity.certificate",
 				        "use a chain to a public root",

@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 struct check_opts {
-	const char *extra_ca; /* PEM roots trusted besides the system's */
+	const char *extra_ca;      /* PEM roots trusted besides the system's */
 	unsigned expiry_warn_days; /* warn when the cert expires sooner */
 };
 
