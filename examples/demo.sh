@@ -42,8 +42,8 @@ lab_cleanup() {
 trap lab_cleanup EXIT
 printf '\n=== Lab: trunkbridge pings an ACS-like server over TLS (certificates from a test CA)\n'
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
-port() { echo $((20000 + RANDOM % 20000)); }
-tb_port=$(port); acs_tls=$(port); acs_sip=$(port)
+. "$repo/tests/integration/lib.sh"
+tb_port=$(free_port); acs_tls=$(free_port); acs_sip=$(free_port)
 cat >"$work/stunnel.conf" <<CONF
 foreground = yes
 pid =
@@ -63,6 +63,7 @@ pids+=($!)
 	-t t1 -i 127.0.0.1 -p "$acs_sip" >/dev/null 2>&1) &
 sipp_pid=$!
 pids+=($sipp_pid)
+wait_port "$acs_sip" 10 && wait_port "$acs_tls" 10 || { echo "demo: the lab's peers did not start" >&2; fail=1; }
 cat >"$work/lab.yaml" <<YAML
 identity:
   fqdn: sbc1.lab.test

@@ -22,16 +22,7 @@ fail() { echo "FAIL: $*"; echo "--- trunkbridge log"; tail -20 "$work/tb.log"; e
 
 [ -x "$flood" ] || fail "connflood not built beside $tb"
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"; return
-		fi
-	done
-	return 1
-}
+. "$here/../lib.sh"
 tls_port=$(free_port); plain_port=$(free_port); dead_port=$(free_port)
 cat >"$work/tb.yaml" <<YAML
 identity:
@@ -72,6 +63,7 @@ checkHost = sbc1.lab.test
 CONF
 stunnel4 "$work/stunnel.conf" 2>/dev/null &
 pids+=($!)
+wait_port "$plain_port" 10 || fail "stunnel did not start"
 
 "$flood" 127.0.0.1 127.0.0.1 "$tls_port" 2000 4 >"$work/flood.out" &
 flood_pid=$!

@@ -21,16 +21,7 @@ fail() { echo "FAIL: $*"; echo "--- trunkbridge log"; tail -20 "$work/tb.log"; e
 
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
 c=$work/certs
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"; return
-		fi
-	done
-	return 1
-}
+. "$here/../lib.sh"
 dead=$(free_port); busy_tls=$(free_port); busy_tcp=$(free_port)
 ok_tls=$(free_port); ok_tcp=$(free_port); tb_port=$(free_port)
 
@@ -55,7 +46,9 @@ pids+=($!)
 pids+=($!)
 (cd "$work" && exec sipp -sf "$repo/tests/integration/options_health/uas_options.xml" -t t1 -i 127.0.0.1 -p "$ok_tcp" >/dev/null 2>&1) &
 pids+=($!)
-sleep 0.5
+for p in "$busy_tcp" "$ok_tcp" "$busy_tls" "$ok_tls"; do
+	wait_port "$p" 10 || fail "a peer on port $p did not start"
+done
 
 cat >"$work/tb.yaml" <<YAML
 identity:

@@ -26,16 +26,7 @@ fail() {
 }
 
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"; return
-		fi
-	done
-	return 1
-}
+. "$here/../lib.sh"
 tb_port=$(free_port); acs_tls=$(free_port); acs_plain=$(free_port)
 
 # the ACS side: TLS server with its certificate, requiring ours
@@ -65,6 +56,8 @@ start_sipp_real() {
 	cd - >/dev/null
 }
 start_sipp_real
+wait_port "$acs_plain" 10 || fail "SIPp did not start"
+wait_port "$acs_tls" 10 || fail "stunnel did not start"
 
 cat >"$work/tb.yaml" <<YAML
 identity:
@@ -106,6 +99,8 @@ echo "ok: trunk acs Inactive, reason=$reason"
 
 lines=$(wc -l <"$work/tb.log")
 start_sipp_real
+wait_port "$acs_plain" 10 || fail "SIPp did not start"
+wait_port "$acs_tls" 10 || fail "stunnel did not start"
 for _ in $(seq 1 150); do
 	tail -n +"$((lines + 1))" "$work/tb.log" | grep -q 'trunk_status=Active' && break
 	sleep 0.1

@@ -22,17 +22,7 @@ trap cleanup EXIT
 
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
 
-free_port() { # a TCP port nobody listens on, in 20000-39999
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
+. "$here/../lib.sh"
 tls_port=$(free_port)
 plain_port=$(free_port)
 udp_port=$(free_port)

@@ -23,16 +23,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
 c=$work/certs
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"; return
-		fi
-	done
-	return 1
-}
+. "$here/../lib.sh"
 
 # name | server certificate | chain it sends after the leaf | what the
 # reason must say
@@ -77,7 +68,9 @@ tb_port=$(free_port)
 	done
 } >"$work/tb.yaml"
 
-sleep 0.5 # the s_servers bind
+for name in "${!port[@]}"; do
+	wait_port "${port[$name]}" 10 || fail "s_server for $name did not start"
+done
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
 pids+=($!)
 

@@ -1,0 +1,26 @@
+# Shared helpers of the integration tests (sourced after $work is set).
+
+# free_port: a TCP port nobody listens on, in 20000-59999, never the same
+# twice in one test (remembered in $work/.ports, so it works in $(...)).
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		grep -qx "$p" "$work/.ports" 2>/dev/null && continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p" >>"$work/.ports"
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	for _ in $(seq 1 $((${2:-10} * 10))); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
