@@ -17,9 +17,9 @@ static bool pattern_ok(struct cfg_ctx *c, const struct cfg_val *v,
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile(
-	        (PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-	        PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &code, &off, NULL);
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	                               PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &code,
+	                               &off, NULL);
 
 	if (re) {
 		pcre2_code_free(re);
@@ -44,11 +44,11 @@ static bool trunk_ref(struct cfg_ctx *c, const struct cfg_val *v,
 		size_t used = 0;
 		for (size_t i = 0; i < c->cfg->n_trunks && used < sizeof(names);
 		     i++)
-			used += (size_t)snprintf(names + used,
-			                         sizeof(names) - used, "%s%s",
-			                         i ? ", " : "",
-			                         c->cfg->trunks[i].name);
-		cfg_err(c, v->pos, v->path, "name a trunk defined under trunks:",
+			used += (size_t)snprintf(
+			        names + used, sizeof(names) - used, "%s%s",
+			        i ? ", " : "", c->cfg->trunks[i].name);
+		cfg_err(c, v->pos, v->path,
+		        "name a trunk defined under trunks:",
 		        "%s; no such trunk (there are: %s)", *out,
 		        names[0] ? names : "none");
 		return false;
@@ -89,10 +89,10 @@ void cfg_parse_routes(struct cfg_ctx *c, const struct cfg_val *v)
 		for (int j = RT_FROM; j <= RT_CALLED; j++) {
 			if (!f[j].node) {
 				cfg_err(c, item.pos, f[j].path,
-				        j == RT_CALLED
-				                ? "add called: '<pattern>' ('.*' "
-				                  "for any number)"
-				                : "add the trunk's name",
+				        j == RT_CALLED ? "add called: "
+				                         "'<pattern>' ('.*' "
+				                         "for any number)"
+				                       : "add the trunk's name",
 				        "missing");
 				ok = false;
 			}
