@@ -7,8 +7,10 @@
  */
 #include "app/cmds.h"
 #include "b2b/route.h"
+#include "b2b/uas_check.h"
 #include "cdr/cdr.h"
 #include "cfg/cfg.h"
+#include "sip/msg/sip_decode.h"
 #include "sip/transp/transport.h"
 #include "sip/tx/sip_tx.h"
 #include "trunk/options.h"
@@ -215,7 +217,8 @@ static int start_pingers(struct run *r)
 }
 
 static void reply(struct run *r, const struct tp_addr *src,
-                  const struct sip_msg *m, uint16_t code)
+                  const struct sip_msg *m, uint16_t code, const char *xname,
+                  const char *xvalue)
 {
 	char out[4096];
 	char tag[32];
@@ -237,6 +240,9 @@ static void reply(struct run *r, const struct tp_addr *src,
 		sip_build_init(&b, out, sizeof(out));
 		sip_tx_response_head(&b, m, &d, code, PL_NULL,
 		                     pl_make(tag, strlen(tag)));
+		if (xname && strcmp(xname, "Allow") != 0)
+			sip_build_hdr_name(&b, pl_make(xname, strlen(xname)),
+			                   pl_make(xvalue, strlen(xvalue)));
 		sip_build_hdr(&b, SIP_HDR_ALLOW, PL(TB_ALLOW));
 		sip_build_hdr(&b, SIP_HDR_SERVER, PL(TB_SERVER));
 		n = sip_build_finish(&b, PL_NULL);
@@ -259,13 +265,37 @@ static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
 	}
 	if (m->method_id == SIP_METHOD_ACK)
 		return;
+	/* every typed header decoded, as a UAS does before acting */
+	struct sip_parse_error err;
+	if (sip_msg_validate(m, &err) != 0) {
+		reply(r, src, m, 400, NULL, NULL);
+		logline("info", "request_refused",
+		        "src=%s method=%.*s status=400 reason=\"%s\"", from,
+		        (int)m->method.l, m->method.p,
+		        err.reason ? err.reason : "");
+		return;
+	}
+	/* RFC 3261 8.2: 416, 501/405, 483, 420, 415, 406 */
+	struct uas_verdict v;
+	uas_check(m, &v);
+	if (v.status) {
+		reply(r, src, m, v.status, v.hdr_name, v.value);
+		logline("info", "request_refused",
+		        "src=%s method=%.*s status=%u reason=\"%s\"", from,
+		        (int)m->method.l, m->method.p, (unsigned)v.status,
+		        v.why);
+		return;
+	}
 	if (m->method_id == SIP_METHOD_OPTIONS) {
-		reply(r, src, m, 200);
+		reply(r, src, m, 200, NULL, NULL);
 		logline("debug", "options_answered", "src=%s", from);
 		return;
 	}
-	reply(r, src, m, 501);
-	logline("info", "request_refused", "src=%s method=%.*s status=501",
+	/* calls: the B2BUA comes with the calls issue */
+	reply(r, src, m, 501, NULL, NULL);
+	logline("info", "request_refused",
+	        "src=%s method=%.*s status=501 reason=\"calls are not routed "
+	        "by this version\"",
 	        from, (int)m->method.l, m->method.p);
 }
 
