@@ -158,24 +158,27 @@ static void on_trunk_changed(void *arg, const struct cfg_trunk *t,
 	        (unsigned)h->last_code, (unsigned)h->last_rtt_ms, h->reason);
 }
 
-static struct tls_profile *trunk_profile(const struct tb_config *cfg,
-                                         const struct cfg_trunk *t, char *err,
-                                         size_t errlen)
+/* A TLS profile from the config: our identity's chain and key, and the
+ * listener's or trunk's tls settings (client_cert: present our chain when
+ * we are the client). */
+static struct tls_profile *tls_profile_for(const struct tb_config *cfg,
+                                           const struct cfg_tls *t,
+                                           bool client_cert, char *err,
+                                           size_t errlen)
 {
 	struct tls_profile_conf pc;
 
 	memset(&pc, 0, sizeof(pc));
 	pc.certificate = cfg->identity.certificate;
 	pc.private_key = cfg->identity.private_key;
-	pc.client_certificate = t->tls.client_certificate;
-	pc.ca_file = t->tls.ca_file;
-	pc.verify_peer = (enum tls_verify)t->tls.verify_peer;
-	for (size_t i = 0; i < t->tls.n_peer_names && i < TLS_MAX_PEER_NAMES;
-	     i++)
-		pc.peer_names[pc.n_peer_names++] = t->tls.peer_names[i];
-	pc.ciphers = t->tls.ciphers;
-	pc.groups = t->tls.groups;
-	pc.min_version = t->tls.min_version;
+	pc.client_certificate = client_cert;
+	pc.ca_file = t->ca_file;
+	pc.verify_peer = (enum tls_verify)t->verify_peer;
+	for (size_t i = 0; i < t->n_peer_names && i < TLS_MAX_PEER_NAMES; i++)
+		pc.peer_names[pc.n_peer_names++] = t->peer_names[i];
+	pc.ciphers = t->ciphers;
+	pc.groups = t->groups;
+	pc.min_version = t->min_version;
 	pc.handshake_timeout_ms = cfg->limits.tls_handshake_timeout_ms;
 	return tls_profile_new(&pc, err, errlen);
 }
@@ -188,7 +191,9 @@ static int start_pingers(struct run *r)
 		const struct cfg_trunk *t = &r->cfg->trunks[i];
 		struct tls_profile *tls = NULL;
 		if (t->transport == CFG_TRANSPORT_TLS) {
-			tls = trunk_profile(r->cfg, t, err, sizeof(err));
+			tls = tls_profile_for(r->cfg, &t->tls,
+			                      t->tls.client_certificate, err,
+			                      sizeof(err));
 			if (!tls) {
 				logline("error", "tls_profile_failed",
 				        "trunk=%s reason=\"%s\"", t->name, err);
@@ -322,27 +327,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(r->base, NULL);
 }
 
-static struct tls_profile *listener_profile(const struct tb_config *cfg,
-                                            const struct cfg_listener *l,
-                                            char *err, size_t errlen)
-{
-	struct tls_profile_conf pc;
-
-	memset(&pc, 0, sizeof(pc));
-	pc.certificate = cfg->identity.certificate;
-	pc.private_key = cfg->identity.private_key;
-	pc.ca_file = l->tls.ca_file;
-	pc.verify_peer = (enum tls_verify)l->tls.verify_peer;
-	for (size_t i = 0; i < l->tls.n_peer_names && i < TLS_MAX_PEER_NAMES;
-	     i++)
-		pc.peer_names[pc.n_peer_names++] = l->tls.peer_names[i];
-	pc.ciphers = l->tls.ciphers;
-	pc.groups = l->tls.groups;
-	pc.min_version = l->tls.min_version;
-	pc.handshake_timeout_ms = cfg->limits.tls_handshake_timeout_ms;
-	return tls_profile_new(&pc, err, errlen);
-}
-
 static int open_listeners(struct run *r)
 {
 	const struct tb_config *cfg = r->cfg;
@@ -373,7 +357,8 @@ static int open_listeners(struct run *r)
 			sl = sizeof(*s4);
 		}
 		if (tp == SIP_TP_TLS) {
-			tls = listener_profile(cfg, l, err, sizeof(err));
+			tls = tls_profile_for(cfg, &l->tls, false, err,
+			                      sizeof(err));
 			if (!tls) {
 				logline("error", "tls_profile_failed",
 				        "listener=%s:%u reason=\"%s\"",
@@ -493,8 +478,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	for (i = 0; i < ncfg->n_listeners && i < 64; i++) {
 		if (ncfg->listeners[i].transport != CFG_TRANSPORT_TLS)
 			continue;
-		lp[i] = listener_profile(ncfg, &ncfg->listeners[i], err,
-		                         sizeof(err));
+		lp[i] = tls_profile_for(ncfg, &ncfg->listeners[i].tls, false,
+		                        err, sizeof(err));
 		if (!lp[i]) {
 			logline("error", "reload_refused",
 			        "config=%s reason=\"%s\" (the running config "

@@ -12,7 +12,7 @@ void sip_build_init(struct sip_build *b, char *buf, size_t cap)
 	b->failed = false;
 }
 
-static void put(struct sip_build *b, const char *p, size_t l)
+void sip_build_put(struct sip_build *b, const char *p, size_t l)
 {
 	if (b->failed)
 		return;
@@ -25,14 +25,19 @@ static void put(struct sip_build *b, const char *p, size_t l)
 	b->len += l;
 }
 
+static void put(struct sip_build *b, const char *p, size_t l)
+{
+	sip_build_put(b, p, l);
+}
+
 static void put_pl(struct sip_build *b, struct pl s)
 {
-	put(b, s.p, s.l);
+	sip_build_put(b, s.p, s.l);
 }
 
 static void put_str(struct sip_build *b, const char *s)
 {
-	put(b, s, strlen(s));
+	sip_build_put(b, s, strlen(s));
 }
 
 /* A CR or LF is only allowed as part of a fold (CRLF followed by SP/HT). */

@@ -43,6 +43,10 @@ void sip_build_hdrf(struct sip_build *b, enum sip_hdr_id id, const char *fmt,
 /* A received field passed through as it was written (name, folds). */
 void sip_build_copy(struct sip_build *b, const struct sip_hdr *h);
 
+/* Bytes as they are, for lines the caller composes and has checked
+ * (the transaction layer's ACK and CANCEL). */
+void sip_build_put(struct sip_build *b, const char *p, size_t l);
+
 /* Content-Length, the empty line and the body. Returns the message length,
  * or 0 when building failed. */
 size_t sip_build_finish(struct sip_build *b, struct pl body);

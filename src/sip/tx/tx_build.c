@@ -13,25 +13,17 @@
 
 static void put(struct sip_build *b, const char *p, size_t l)
 {
-	if (b->failed)
-		return;
-	if (l > b->cap - b->len) {
-		b->failed = true;
-		return;
-	}
-	if (l)
-		memcpy(b->buf + b->len, p, l);
-	b->len += l;
+	sip_build_put(b, p, l);
 }
 
 static void put_pl(struct sip_build *b, struct pl s)
 {
-	put(b, s.p, s.l);
+	sip_build_put(b, s.p, s.l);
 }
 
 static void put_str(struct sip_build *b, const char *s)
 {
-	put(b, s, strlen(s));
+	sip_build_put(b, s, strlen(s));
 }
 
 /* Bytes from the start line to the empty line, as received. */
