@@ -34,6 +34,9 @@ cases=(
 	"nointermediate|nointermediate||missing intermediate"
 	"untrusted|untrusted|untrusted-ca.pem|untrusted"
 )
+# s_server's stdin: a FIFO nobody closes (at EOF on stdin s_server ends)
+mkfifo "$work/stdin"
+exec 9<>"$work/stdin"
 declare -A port
 for cs in "${cases[@]}" "mtls|acs1|inter.pem|"; do
 	IFS='|' read -r name cert chain _ <<<"$cs"
@@ -42,9 +45,9 @@ for cs in "${cases[@]}" "mtls|acs1|inter.pem|"; do
 	[ -n "$chain" ] && extra+=(-cert_chain "$c/$chain")
 	[ "$name" = mtls ] && extra+=(-Verify 1 -verify_return_error -CAfile "$c/ca.pem")
 	# s_server sends only the leaf of -cert: the chain goes in -cert_chain
-	openssl s_server -quiet -accept "127.0.0.1:${port[$name]}" \
+	openssl s_server -accept "127.0.0.1:${port[$name]}" \
 		-cert "$c/$cert.crt" -key "$c/$cert.key" "${extra[@]}" \
-		>"$work/s_server.$name.log" 2>&1 </dev/null &
+		>"$work/s_server.$name.log" 2>&1 <"$work/stdin" &
 	pids+=($!)
 done
 
@@ -68,8 +71,14 @@ tb_port=$(free_port)
 	done
 } >"$work/tb.yaml"
 
+# ready when it says ACCEPT (no probe connection: s_server serves those)
 for name in "${!port[@]}"; do
-	wait_port "${port[$name]}" 10 || fail "s_server for $name did not start"
+	for _ in $(seq 1 100); do
+		grep -q '^ACCEPT' "$work/s_server.$name.log" && break
+		sleep 0.1
+	done
+	grep -q '^ACCEPT' "$work/s_server.$name.log" ||
+		fail "s_server for $name did not start: $(head -3 "$work/s_server.$name.log")"
 done
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
 pids+=($!)
