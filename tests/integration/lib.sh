@@ -1,11 +1,13 @@
 # Shared helpers of the integration tests (sourced after $work is set).
 
-# free_port: a TCP port nobody listens on, in 20000-59999, never the same
-# twice in one test (remembered in $work/.ports, so it works in $(...)).
+# free_port: a TCP port nobody listens on, in 12000-31999 (below the
+# kernel's ephemeral range, 32768-60999 here, so no outgoing connection's
+# local port is in the way of a listener), never the same twice in one test
+# (remembered in $work/.ports, so it works in $(...)).
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((12000 + RANDOM % 20000))
 		grep -qx "$p" "$work/.ports" 2>/dev/null && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p" >>"$work/.ports"

@@ -17,8 +17,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- trunkbridge log"; tail -20 "$work/tb.log"; exit 1; }
 
-tb_port=$((20000 + RANDOM % 10000))
-peer_port=$((30000 + RANDOM % 10000))
+. "$here/../lib.sh"
+tb_port=$(free_port)
+peer_port=$(free_port)
 (cd "$work" && exec sipp -sf "$here/uas_options_udp.xml" -t u1 -i 127.0.0.1 -p "$peer_port" >/dev/null 2>&1) &
 sipp_pid=$!
 cat >"$work/tb.yaml" <<YAML

@@ -25,7 +25,8 @@ tar -xJf "$tarball" -C "$work"
 n=$(find "$work/cases" -type f | wc -l)
 [ "$n" -ge 4527 ] || fail "only $n PROTOS cases extracted"
 
-port=$((20000 + RANDOM % 20000))
+. "$(dirname "$0")/../lib.sh"
+port=$(free_port)
 cat >"$work/tb.yaml" <<YAML
 identity: { fqdn: sbc1.lab.test }
 listen:

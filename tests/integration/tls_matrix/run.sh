@@ -93,7 +93,7 @@ start_server() {
 	chain=$(extra_certs "$C/$leaf.pem")
 	SLOG="$tmp/server-$label.log"
 	for _try in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=$((20000 + RANDOM % 20000))
+		PORT=$((12000 + RANDOM % 20000))
 		: >"$SLOG"
 		openssl s_server -accept "127.0.0.1:$PORT" -www \
 			-cert "$C/$leaf.pem" -key "$C/$leaf.key" \

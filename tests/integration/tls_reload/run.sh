@@ -22,7 +22,8 @@ bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
 c=$work/certs
 cp "$c/sbc1.pem" "$work/live.pem"
 cp "$c/sbc1.key" "$work/live.key"
-port=$((20000 + RANDOM % 20000))
+. "$here/../lib.sh"
+port=$(free_port)
 cat >"$work/tb.yaml" <<YAML
 identity:
   fqdn: sbc1.lab.test
