@@ -179,6 +179,24 @@ struct cfg_timers {
 	uint32_t t4_ms;
 };
 
+enum cfg_media_encryption {
+	CFG_MEDIA_SRTP = 0,
+	CFG_MEDIA_RTP,
+};
+
+/* Genesys Inbound SIP Termination Identifier method (interop 2.2); same
+ * order as enum genesys_ident in b2b/number.h. */
+enum cfg_identification {
+	CFG_IDENT_FQDN = 0,
+	CFG_IDENT_TGRP,
+	CFG_IDENT_DNIS,
+};
+
+struct cfg_header {
+	const char *name;
+	const char *value;
+};
+
 struct cfg_server {
 	const char *host; /* DNS name, or an IP literal (no brackets) */
 	uint16_t port;
@@ -202,6 +220,46 @@ struct cfg_trunk {
 	/* Sources allowed to send to this trunk; empty: no filter here. */
 	const struct cfg_cidr *allow;
 	size_t n_allow;
+
+	/* ---- calls (the B2BUA) ---- */
+	/* "Media Encryption": srtp (ACS, Genesys default) or rtp (generic
+	 * default). Until the media relay lands, SDP passes unchanged. */
+	enum cfg_media_encryption media_encryption;
+	/* Genesys "Inbound SIP Termination Identifier" (interop 2.2): the
+	 * FQDN (identification fqdn) or the trunk group (tgrp); NULL when
+	 * unset (required for genesys-byoc-cloud). */
+	const char *termination_uri;
+	enum cfg_identification identification; /* default fqdn */
+	const char *trunk_context; /* tgrp: RFC 4904 trunk-context; NULL */
+	/* Optional "Inbound SIP Termination Header": a header carrying
+	 * termination_uri on every INVITE; NULL when unset. */
+	const char *termination_header;
+	/* Genesys "Omit + prefix" for calling (From/PAI) and called
+	 * (Request-URI/To) numbers sent to this trunk (interop 2.4). */
+	bool omit_plus_calling;
+	bool omit_plus_called;
+	/* Header policy: the names of the other leg's headers that pass to
+	 * this trunk (case-insensitive; a trailing '*' is a prefix, as in
+	 * "X-MS-Custom-*"). Default: P-Asserted-Identity, Privacy,
+	 * User-to-User, X-MS-Custom-*. */
+	const char *const *pass_headers;
+	size_t n_pass_headers;
+	/* Headers added to every INVITE sent to this trunk (Genesys "Custom
+	 * SIP headers"), in file order. */
+	const struct cfg_header *add_headers;
+	size_t n_add_headers;
+	/* Concurrent calls on this trunk (in and out); 0: no limit. */
+	uint32_t max_calls;
+	/* New calls per window (Genesys trunk_maxCallRate "40/5s"); 0: none. */
+	uint32_t max_call_rate;
+	uint32_t call_rate_window_ms;
+	/* RFC 4028 Min-SE we accept from this trunk, seconds (>= 90). */
+	uint32_t min_se_s;
+	/* An outbound INVITE not answered by then is cancelled (Genesys
+	 * trunk_maxDialTimeout); default 2m. */
+	uint32_t dial_timeout_ms;
+	/* Send X-MS-SBC (interop 1.4); ACS default true, others false. */
+	bool x_ms_sbc;
 };
 
 /* A route (like an ACS voice route): calls arriving on trunk `from` whose

@@ -130,6 +130,39 @@ void cfg_parse_tls(struct cfg_ctx *c, const struct cfg_val *v, bool listener,
                    struct cfg_tls *tls);
 void cfg_parse_trunks(struct cfg_ctx *c, const struct cfg_val *v);
 
+/* ---- the trunk keys for calls (cfg_calls.c) */
+enum {
+	CK_MEDIA_ENCRYPTION,
+	CK_TERMINATION_URI,
+	CK_IDENTIFICATION,
+	CK_TRUNK_CONTEXT,
+	CK_TERMINATION_HEADER,
+	CK_OMIT_PLUS,
+	CK_HEADERS,
+	CK_MAX_CALLS,
+	CK_MAX_CALL_RATE,
+	CK_MIN_SE,
+	CK_DIAL_TIMEOUT,
+	CK_X_MS_SBC,
+	CK_COUNT
+};
+/* Their names, in CK_ order; cfg_trunk.c appends them to a trunk's keys. */
+extern const char *const cfg_call_keys[CK_COUNT];
+
+#define CFG_MAX_PASS_HEADERS 64  /* headers.pass names */
+#define CFG_MAX_ADD_HEADERS  32  /* headers.add entries */
+#define CFG_HDR_NAME_MAX     128 /* a header name, with its NUL */
+#define CFG_HDR_VALUE_MAX    256 /* a headers.add value */
+#define CFG_MAX_CALLS        1000000
+#define CFG_MAX_CALL_RATE    1000000
+
+/* The profile's defaults for those keys (after t->profile is set). */
+void cfg_call_defaults(struct cfg_trunk *t);
+/* Read them (k[] in CK_ order, from cfg_map) and run their cloud rules;
+ * tv is the trunk (missing keys are reported at its key). */
+void cfg_parse_calls(struct cfg_ctx *c, const struct cfg_val *tv,
+                     const struct cfg_val *k, struct cfg_trunk *t);
+
 /* ---- routes and cdr (cfg_routes.c); after the trunks */
 void cfg_parse_routes(struct cfg_ctx *c, const struct cfg_val *v);
 void cfg_parse_cdr(struct cfg_ctx *c, const struct cfg_val *v);

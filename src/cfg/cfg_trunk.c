@@ -6,7 +6,9 @@
  *   genesys-byoc-cloud  (interop 2.1)
  *   generic             (syntax only)
  * Defaults are applied first, then the keys written in the file, then the
- * profile's checks run on the resolved values.
+ * profile's checks run on the resolved values. The keys for calls
+ * (media_encryption, termination_uri, headers, max_calls, ...) are read
+ * and checked in cfg_calls.c.
  */
 #include "cfg/cfg_int.h"
 
@@ -629,18 +631,18 @@ enum {
 	K_UP_AFTER,
 	K_DOWN_AFTER,
 	K_ALLOW,
-	K_COUNT
+	K_CALLS, /* then cfg_call_keys, in CK_ order */
+	K_COUNT = K_CALLS + CK_COUNT
 };
-static const char *const trunk_keys[K_COUNT] = {
+static const char *const trunk_keys[K_CALLS] = {
         "profile",          "servers",
         "transport",        "tls",
         "options_interval", "options_timeout",
         "failover_codes",   "up_after",
         "down_after",       "allow"};
 /* From design.md, handled by later issues. */
-static const char *const trunk_planned[] = {
-        "media_encryption", "termination_uri", "allow_from_ip_ranges",
-        "diversion", "omit_plus"};
+static const char *const trunk_planned[] = {"allow_from_ip_ranges",
+                                            "diversion"};
 
 static bool trunk_name_ok(const char *s)
 {
@@ -661,7 +663,10 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
                         struct cfg_trunk *t)
 {
 	struct cfg_val k[K_COUNT];
-	if (!cfg_map(c, v, trunk_keys, K_COUNT, trunk_planned,
+	const char *keys[K_COUNT];
+	memcpy(keys, trunk_keys, sizeof(trunk_keys));
+	memcpy(keys + K_CALLS, cfg_call_keys, sizeof(cfg_call_keys));
+	if (!cfg_map(c, v, keys, K_COUNT, trunk_planned,
 	             sizeof(trunk_planned) / sizeof(trunk_planned[0]), k))
 		return;
 	if (!k[K_PROFILE].node) {
@@ -676,6 +681,7 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
 		return;
 	t->profile = (enum cfg_profile)e;
 	profile_defaults(t);
+	cfg_call_defaults(t);
 
 	if (k[K_TRANSPORT].node &&
 	    (e = cfg_get_enum(c, &k[K_TRANSPORT], transport_names, 3)) >= 0)
@@ -740,6 +746,7 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
 		acs_rules(c, t, kt, ks, tk, ki);
 	else if (t->profile == CFG_PROFILE_GENESYS)
 		genesys_rules(c, t, kt, tk);
+	cfg_parse_calls(c, v, &k[K_CALLS], t);
 }
 
 void cfg_parse_trunks(struct cfg_ctx *c, const struct cfg_val *v)

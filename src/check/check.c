@@ -1,4 +1,5 @@
-/* check.c: certificate and allow-list rules (interop.md 1.3, F1-F3, F9). */
+/* check.c: certificate, trunk and allow-list rules (interop.md 1.1, 1.3,
+ * 1.7, 2.3; F1-F3, F9, F12, F13, F26). */
 #include "check/check.h"
 
 #include "sip/transp/tls.h"
@@ -253,6 +254,8 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 }
 
+/* The guide's NSG: each trunk takes requests only from its cloud's
+ * ranges (interop 1.1, 2.5; F3, F9). */
 static void check_allow_lists(const struct tb_config *cfg, FILE *out,
                               struct check_counts *n)
 {
@@ -263,16 +266,109 @@ static void check_allow_lists(const struct tb_config *cfg, FILE *out,
 		if (t->n_allow)
 			continue;
 		snprintf(key, sizeof(key), "trunks.%s.allow", t->name);
-		if (t->profile == CFG_PROFILE_GENESYS)
+		finding(out, n, false, cfg->source, key,
+		        t->profile == CFG_PROFILE_GENESYS
+		                ? "list Genesys' published signalling ranges "
+		                  "(/api/v2/ipranges)"
+		        : t->profile == CFG_PROFILE_ACS
+		                ? "allow 52.112.0.0/14 and 52.120.0.0/14"
+		                : "list the peer's addresses, e.g. allow: "
+		                  "[192.0.2.0/24]",
+		        "empty: no allow-list (the guide's NSG rule); calls "
+		        "from any source would be taken as this trunk");
+	}
+}
+
+/* Genesys Cloud's own header prefixes (interop 2.3, F26). */
+static const char *genesys_reserved(const char *name)
+{
+	static const char *const pfx[] = {"x-inin", "x-genesys", "x-pcv",
+	                                  "x-gcv"};
+	for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
+		size_t k = 0;
+		while (pfx[i][k] && name[k] &&
+		       (name[k] | 0x20) == (pfx[i][k] | 0x20))
+			k++;
+		if (!pfx[i][k])
+			return pfx[i];
+	}
+	return NULL;
+}
+
+static void reserved_header(const struct tb_config *cfg, FILE *out,
+                            struct check_counts *n, const char *key,
+                            const char *name)
+{
+	const char *p = genesys_reserved(name);
+	if (p)
+		finding(out, n, true, cfg->source, key,
+		        "rename it; Genesys' own headers never come from a "
+		        "carrier",
+		        "%s: Genesys Cloud reserves the x-inin, x-genesys, "
+		        "x-pcv and x-gcv prefixes (%s here); a custom header "
+		        "named so silently breaks calls on the trunk (interop "
+		        "2.3, F26)",
+		        name, p);
+}
+
+void check_trunk_rules(const struct tb_config *cfg, FILE *out,
+                       struct check_counts *n)
+{
+	char key[200];
+
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		const struct cfg_trunk *t = &cfg->trunks[i];
+		const char *nm = t->name;
+		if (t->profile == CFG_PROFILE_ACS) {
+			snprintf(key, sizeof(key), "trunks.%s.transport", nm);
+			if (t->transport != CFG_TRANSPORT_TLS)
+				finding(out, n, true, cfg->source, key,
+				        "set transport: tls",
+				        "%s: the guide's ACS trunk is "
+				        "\"Transport: TLS (Required for "
+				        "Azure)\"; Microsoft's SIP proxy "
+				        "speaks "
+				        "TLS on 5061 only (interop 1.1)",
+				        cfg_transport_name(t->transport));
+			snprintf(key, sizeof(key), "trunks.%s.media_encryption",
+			         nm);
+			if (t->media_encryption != CFG_MEDIA_SRTP)
+				finding(out, n, true, cfg->source, key,
+				        "set media_encryption: srtp",
+				        "rtp: the guide's ACS trunk is \"Media "
+				        "Encryption: SRTP (Required for "
+				        "Azure)\"; Microsoft answers 488 "
+				        "(SrtpEncryptionRequired) to an offer "
+				        "without SRTP (interop 1.7, F12)");
+		}
+		if (t->profile != CFG_PROFILE_GENESYS)
+			continue;
+		snprintf(key, sizeof(key), "trunks.%s.media_encryption", nm);
+		if (t->media_encryption != CFG_MEDIA_SRTP)
 			finding(out, n, false, cfg->source, key,
-			        "list Genesys' published signalling ranges "
-			        "(/api/v2/ipranges)",
-			        "empty: any source may send to this trunk; the "
-			        "guide's NSG allows only the cloud's ranges");
-		else if (t->profile == CFG_PROFILE_ACS)
-			finding(out, n, false, cfg->source, key,
-			        "allow 52.112.0.0/14 and 52.120.0.0/14",
-			        "empty: any source may send to this trunk");
+			        "set media_encryption: srtp, and SRTP on the "
+			        "Genesys trunk",
+			        "rtp: the guide's Genesys trunk uses \"Media "
+			        "Encryption: SRTP\"; when the two ends differ "
+			        "Genesys answers 488 (interop 2.4, F13)");
+		for (size_t j = 0; j < t->n_pass_headers; j++) {
+			snprintf(key, sizeof(key), "trunks.%s.headers.pass",
+			         nm);
+			reserved_header(cfg, out, n, key, t->pass_headers[j]);
+		}
+		for (size_t j = 0; j < t->n_add_headers; j++) {
+			snprintf(key, sizeof(key),
+			         "trunks.%s.headers.add.%.64s", nm,
+			         t->add_headers[j].name);
+			reserved_header(cfg, out, n, key,
+			                t->add_headers[j].name);
+		}
+		if (t->termination_header) {
+			snprintf(key, sizeof(key),
+			         "trunks.%s.termination_header", nm);
+			reserved_header(cfg, out, n, key,
+			                t->termination_header);
+		}
 	}
 }
 
@@ -291,5 +387,6 @@ void check_config(const struct tb_config *cfg, const struct check_opts *o,
 		        "missing; TLS listeners and trunks present it");
 	else if (cfg->identity.certificate)
 		check_certificate(cfg, o, out, n);
+	check_trunk_rules(cfg, out, n);
 	check_allow_lists(cfg, out, n);
 }

@@ -91,7 +91,8 @@ static const char minimal[] =
         "  genesys:\n"
         "    profile: genesys-byoc-cloud\n"
         "    servers: [byoc.mypurecloud.com]\n"
-        "    tls: { peer_names: [voice.mypurecloud.com], ca_file: gc.pem }\n";
+        "    tls: { peer_names: [voice.mypurecloud.com], ca_file: gc.pem }\n"
+        "    termination_uri: contoso.byoc.mypurecloud.com\n";
 
 static void test_defaults_both_profiles(void)
 {
@@ -612,7 +613,7 @@ static void test_servers(void)
 	                   "      - { port: 5060 }\n",
 	              &c);
 	CHECK_EQ_INT(rc, EINVAL);
-	CHECK_EQ_INT(errs.n_errors, 7);
+	CHECK_EQ_INT(errs.n_errors, 8);
 	CHECK(formatted_is(find("trunks.acs.servers"),
 	                   "trunkbridge.yaml:14:5: trunks.acs.servers: empty;"
 	                   " a trunk needs at least one server (list at least "
@@ -620,6 +621,8 @@ static void test_servers(void)
 	CHECK_ERR("trunks.genesys.servers", 15, 3,
 	          "missing; a genesys-byoc-cloud trunk needs at least one",
 	          NULL);
+	CHECK_ERR("trunks.genesys.termination_uri", 15, 3, "missing",
+	          "Inbound SIP Termination Identifier");
 	CHECK_ERR("trunks.lab.servers[0]", 20, 9,
 	          "a server is a host, not a"
 	          " SIP URI",
@@ -728,7 +731,8 @@ static void test_many_errors(void)
 	              "  genesys:\n"
 	              "    profile: genesys-byoc-cloud\n"
 	              "    servers: [byoc.mypurecloud.com]\n"
-	              "    transport: udp\n",
+	              "    transport: udp\n"
+	              "    termination_uri: contoso.byoc.mypurecloud.com\n",
 	              &c);
 	CHECK_EQ_INT(rc, EINVAL);
 	CHECK(c == NULL);
@@ -840,7 +844,8 @@ static void test_profile_rules(void)
 	                   "    profile: genesys-byoc-cloud\n"
 	                   "    servers: [byoc.mypurecloud.com]\n"
 	                   "    tls: { groups: \"x25519:secp384r1\", "
-	                   "client_certificate: true, ca_file: b }\n",
+	                   "client_certificate: true, ca_file: b }\n"
+	                   "    termination_uri: c.byoc.mypurecloud.com\n",
 	              &c);
 	CHECK_EQ_INT(rc, 0);
 	CHECK_EQ_INT(errs.n_errors, 0);
@@ -867,7 +872,8 @@ static void test_profile_rules(void)
 	rc = load(HEAD "  genesys:\n"
 	               "    profile: genesys-byoc-cloud\n"
 	               "    servers: [byoc.mypurecloud.com]\n"
-	               "    tls: { min_version: \"1.3\", groups: x25519 }\n",
+	               "    tls: { min_version: \"1.3\", groups: x25519 }\n"
+	               "    termination_uri: c.byoc.mypurecloud.com\n",
 	          &c);
 	CHECK_EQ_INT(rc, EINVAL);
 	CHECK_EQ_INT(errs.n_errors, 2);
@@ -888,8 +894,8 @@ static void test_profile_rules(void)
 	          "private_key: b }\n"
 	          "listen: [{ transport: tls, tls: { verify_peer: required, "
 	          "client_certificate: true } }]\n"
-	          "trunks: { g: { profile: genesys-byoc-cloud, servers: [h.x] "
-	          "} }\n",
+	          "trunks: { g: { profile: genesys-byoc-cloud, servers: [h.x], "
+	          "termination_uri: g.x } }\n",
 	          &c);
 	CHECK_EQ_INT(rc, EINVAL);
 	CHECK_ERR("listen[0].tls.client_certificate", 2, 58, "unknown key",
@@ -898,8 +904,8 @@ static void test_profile_rules(void)
 	          "private_key: b }\n"
 	          "listen: [{ transport: tls, tls: { verify_peer: required } "
 	          "}]\n"
-	          "trunks: { g: { profile: genesys-byoc-cloud, servers: [h.x] "
-	          "} }\n",
+	          "trunks: { g: { profile: genesys-byoc-cloud, servers: [h.x], "
+	          "termination_uri: g.x } }\n",
 	          &c);
 	CHECK_EQ_INT(rc, 0);
 	w = find("listen[0].tls");
@@ -960,8 +966,8 @@ static void test_values(void)
 	          " max_connections: 10, max_connections_per_source: 20 }\n"
 	          "media: { ports: 40000-49999 }\n"
 	          "trunks:\n"
-	          "  acs: { profile: acs-direct-routing, media_encryption: "
-	          "srtp }\n",
+	          "  acs: { profile: acs-direct-routing, diversion: "
+	          "none }\n",
 	          &c);
 	CHECK_EQ_INT(rc, EINVAL);
 	CHECK_ERR("listen[1]", 4, 7, "already taken by the tls listener", NULL);
@@ -976,7 +982,7 @@ static void test_values(void)
 	          "larger than max_connections", NULL);
 	CHECK_ERR("media", 8, 1, "not supported by this version yet",
 	          "remove it for now");
-	CHECK_ERR("trunks.acs.media_encryption", 10, 39, "not supported", NULL);
+	CHECK_ERR("trunks.acs.diversion", 10, 39, "not supported", NULL);
 }
 
 /* ------------------------------------------------------------- the files */
@@ -1058,7 +1064,8 @@ static void test_routes_and_cdr(void)
 	struct tb_config *c = NULL;
 	int rc = load(HEAD "  acs: { profile: acs-direct-routing }\n"
 	                   "  genesys: { profile: genesys-byoc-cloud, "
-	                   "servers: [byoc.mypurecloud.com] }\n"
+	                   "servers: [byoc.mypurecloud.com], "
+	                   "termination_uri: c.byoc.mypurecloud.com }\n"
 	                   "routes:\n"
 	                   "  - { from: acs, to: genesys, called: "
 	                   "'^\\+1425555\\d{4}$' }\n"

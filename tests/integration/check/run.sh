@@ -20,7 +20,7 @@ identity: { fqdn: $3, certificate: $c/$1.pem, private_key: $c/$2.key }
 listen: [ { transport: tls, port: 5061 } ]
 trunks:
   acs: { profile: acs-direct-routing }
-  genesys: { profile: genesys-byoc-cloud, servers: [ byoc.mypurecloud.com ] }
+  genesys: { profile: genesys-byoc-cloud, servers: [ byoc.mypurecloud.com ], termination_uri: contoso.byoc.mypurecloud.com }
 YAML
 }
 expect() { # label, exit code, pattern (grep -E) or ""
