@@ -1,13 +1,16 @@
 /* cmd_run.c: `trunkbridge run -c FILE`, the running SBC.
  *
- * Today: loads and validates the config (a bad file never starts), builds
- * the TLS profiles, opens every listener, answers OPTIONS to trunkbridge
- * itself (200 with our FQDN in Contact) and refuses other requests with
- * 501 until the B2BUA lands. SIGINT/SIGTERM stop it.
+ * Loads and validates the config (a bad file never starts), builds the
+ * TLS profiles, opens every listener, pings every trunk server (OPTIONS),
+ * answers OPTIONS to trunkbridge itself (200 with our FQDN in Contact),
+ * drops requests from sources outside every trunk's allow-list, and hands
+ * calls to the B2BUA (b2b/). SIGHUP reloads; SIGINT/SIGTERM stop it.
  */
 #include "app/cmds.h"
+#include "b2b/b2b.h"
 #include "b2b/route.h"
 #include "b2b/uas_check.h"
+#include "base/log.h"
 #include "cdr/cdr.h"
 #include "cfg/cfg.h"
 #include "sip/msg/sip_decode.h"
@@ -37,34 +40,14 @@ struct run {
 	struct pinger *pingers[MAX_TRUNKS];
 	const char *path;
 	unsigned char id_digest[32]; /* identity certificate + key files */
-	struct route_table *routes;  /* from the current config generation */
-	struct cdr_store *cdr;       /* opened at start (cdr.store) */
+	struct b2b *b2b;
+	struct cdr_store *cdr; /* opened at start (cdr.store) */
 	struct tb_identity id;
 	char transport_name[8];
 	uint64_t tag_seq;
 };
 
-static void logline(const char *level, const char *event, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
 static void rearm(void *arg);
-
-static void logline(const char *level, const char *event, const char *fmt, ...)
-{
-	char ts[40];
-	struct timespec now;
-	struct tm tm;
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "ts=%s.%03ldZ level=%s event=%s ", ts,
-	        now.tv_nsec / 1000000, level, event);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static uint64_t mono_ms(void *arg)
 {
@@ -128,8 +111,8 @@ static void on_conn_closed(void *arg, struct tp_conn *conn)
 		char from[80];
 		tp_addr_str((const struct sockaddr *)&tp_conn_addr(conn)->addr,
 		            from, sizeof(from));
-		logline("warn", "tls_handshake_failed", "src=%s reason=\"%s\"",
-		        from, why + 5);
+		tb_log("warn", "tls_handshake_failed", "src=%s reason=\"%s\"",
+		       from, why + 5);
 	}
 	for (size_t i = 0; i < MAX_TRUNKS; i++) {
 		if (r->pingers[i])
@@ -149,13 +132,13 @@ static void on_trunk_changed(void *arg, const struct cfg_trunk *t,
 		         (unsigned)t->servers[next].port);
 	else
 		snprintf(nx, sizeof(nx), "none");
-	logline(h->status == TRUNK_ACTIVE ? "info" : "warn", "trunk_state",
-	        "trunk=%s server=%s:%u server_status=%s trunk_status=%s "
-	        "next=%s code=%u rtt_ms=%u reason=\"%s\"",
-	        t->name, t->servers[server].host,
-	        (unsigned)t->servers[server].port,
-	        health_status_name(h->status), health_status_name(st), nx,
-	        (unsigned)h->last_code, (unsigned)h->last_rtt_ms, h->reason);
+	tb_log(h->status == TRUNK_ACTIVE ? "info" : "warn", "trunk_state",
+	       "trunk=%s server=%s:%u server_status=%s trunk_status=%s "
+	       "next=%s code=%u rtt_ms=%u reason=\"%s\"",
+	       t->name, t->servers[server].host,
+	       (unsigned)t->servers[server].port, health_status_name(h->status),
+	       health_status_name(st), nx, (unsigned)h->last_code,
+	       (unsigned)h->last_rtt_ms, h->reason);
 }
 
 /* A TLS profile from the config: our identity's chain and key, and the
@@ -195,8 +178,8 @@ static int start_pingers(struct run *r)
 			                      t->tls.client_certificate, err,
 			                      sizeof(err));
 			if (!tls) {
-				logline("error", "tls_profile_failed",
-				        "trunk=%s reason=\"%s\"", t->name, err);
+				tb_log("error", "tls_profile_failed",
+				       "trunk=%s reason=\"%s\"", t->name, err);
 				return -1;
 			}
 		}
@@ -214,7 +197,7 @@ static int start_pingers(struct run *r)
 		if (tls)
 			tls_profile_unref(tls);
 		if (!r->pingers[i]) {
-			logline("error", "pinger_failed", "trunk=%s", t->name);
+			tb_log("error", "pinger_failed", "trunk=%s", t->name);
 			return -1;
 		}
 	}
@@ -253,7 +236,7 @@ static void reply(struct run *r, const struct tp_addr *src,
 		n = sip_build_finish(&b, PL_NULL);
 	}
 	if (n && tp_send(r->tp, src, out, n) != 0)
-		logline("warn", "send_failed", "status=%u", (unsigned)code);
+		tb_log("warn", "send_failed", "status=%u", (unsigned)code);
 }
 
 static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
@@ -261,23 +244,27 @@ static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
 	struct run *r = arg;
 	char from[80];
 
-	tp_addr_str((const struct sockaddr *)&src->addr, from, sizeof(from));
 	if (!m->request) {
-		/* responses belong to client transactions (the pinger) */
+		/* responses belong to client transactions (calls, pings) */
 		sip_tx_recv_response(r->tx, m);
 		rearm(r);
 		return;
 	}
-	if (m->method_id == SIP_METHOD_ACK)
+	/* the allow-lists (the guide's NSG), then ACKs to the transactions */
+	if (m->method_id == SIP_METHOD_ACK ||
+	    b2b_trunk_of(r->b2b, (const struct sockaddr *)&src->addr) < 0) {
+		b2b_request(r->b2b, src, m);
 		return;
+	}
+	tp_addr_str((const struct sockaddr *)&src->addr, from, sizeof(from));
 	/* every typed header decoded, as a UAS does before acting */
 	struct sip_parse_error err;
 	if (sip_msg_validate(m, &err) != 0) {
 		reply(r, src, m, 400, NULL, NULL);
-		logline("info", "request_refused",
-		        "src=%s method=%.*s status=400 reason=\"%s\"", from,
-		        (int)m->method.l, m->method.p,
-		        err.reason ? err.reason : "");
+		tb_log("info", "request_refused",
+		       "src=%s method=%.*s status=400 reason=\"%s\"", from,
+		       (int)m->method.l, m->method.p,
+		       err.reason ? err.reason : "");
 		return;
 	}
 	/* RFC 3261 8.2: 416, 501/405, 483, 420, 415, 406 */
@@ -285,23 +272,18 @@ static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
 	uas_check(m, &v);
 	if (v.status) {
 		reply(r, src, m, v.status, v.hdr_name, v.value);
-		logline("info", "request_refused",
-		        "src=%s method=%.*s status=%u reason=\"%s\"", from,
-		        (int)m->method.l, m->method.p, (unsigned)v.status,
-		        v.why);
+		tb_log("info", "request_refused",
+		       "src=%s method=%.*s status=%u reason=\"%s\"", from,
+		       (int)m->method.l, m->method.p, (unsigned)v.status,
+		       v.why);
 		return;
 	}
-	if (m->method_id == SIP_METHOD_OPTIONS) {
+	if (m->method_id == SIP_METHOD_OPTIONS && !pl_isset(m->to.tag)) {
 		reply(r, src, m, 200, NULL, NULL);
-		logline("debug", "options_answered", "src=%s", from);
+		tb_log("debug", "options_answered", "src=%s", from);
 		return;
 	}
-	/* calls: the B2BUA comes with the calls issue */
-	reply(r, src, m, 501, NULL, NULL);
-	logline("info", "request_refused",
-	        "src=%s method=%.*s status=501 reason=\"calls are not routed "
-	        "by this version\"",
-	        from, (int)m->method.l, m->method.p);
+	b2b_request(r->b2b, src, m);
 }
 
 static void on_bad(void *arg, const struct tp_addr *src,
@@ -314,8 +296,8 @@ static void on_bad(void *arg, const struct tp_addr *src,
 	(void)buf;
 	(void)len;
 	tp_addr_str((const struct sockaddr *)&src->addr, from, sizeof(from));
-	logline("info", "malformed_dropped", "src=%s status=%u reason=\"%s\"",
-	        from, (unsigned)err->status, err->reason ? err->reason : "");
+	tb_log("info", "malformed_dropped", "src=%s status=%u reason=\"%s\"",
+	       from, (unsigned)err->status, err->reason ? err->reason : "");
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -323,7 +305,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct run *r = arg;
 
 	(void)what;
-	logline("info", "stopping", "signal=%d", (int)sig);
+	tb_log("info", "stopping", "signal=%d", (int)sig);
 	event_base_loopexit(r->base, NULL);
 }
 
@@ -360,10 +342,9 @@ static int open_listeners(struct run *r)
 			tls = tls_profile_for(cfg, &l->tls, false, err,
 			                      sizeof(err));
 			if (!tls) {
-				logline("error", "tls_profile_failed",
-				        "listener=%s:%u reason=\"%s\"",
-				        l->address.text, (unsigned)l->port,
-				        err);
+				tb_log("error", "tls_profile_failed",
+				       "listener=%s:%u reason=\"%s\"",
+				       l->address.text, (unsigned)l->port, err);
 				return -1;
 			}
 		}
@@ -372,12 +353,12 @@ static int open_listeners(struct run *r)
 		if (tls)
 			tls_profile_unref(tls);
 		if (rc != 0) {
-			logline("error", "listen_failed", "reason=\"%s\"", err);
+			tb_log("error", "listen_failed", "reason=\"%s\"", err);
 			return -1;
 		}
-		logline("info", "listening", "transport=%s address=%s port=%u",
-		        cfg_transport_name(l->transport), l->address.text,
-		        (unsigned)l->port);
+		tb_log("info", "listening", "transport=%s address=%s port=%u",
+		       cfg_transport_name(l->transport), l->address.text,
+		       (unsigned)l->port);
 		if (i == 0 || tp == SIP_TP_TLS) {
 			r->id.port = l->port;
 			snprintf(r->transport_name, sizeof(r->transport_name),
@@ -401,6 +382,60 @@ static struct route_table *build_routes(const struct tb_config *cfg, char *err,
 		defs[i].calling = cfg->routes[i].calling;
 	}
 	return route_table_new(defs, cfg->n_routes, err, errlen);
+}
+
+/* The B2BUA's generation: routes (taken over) and each TLS trunk's
+ * client profile. 0, or -1 (routes freed). */
+static int b2b_config(struct run *r, struct route_table *routes)
+{
+	struct tls_profile *tls[MAX_TRUNKS] = {0};
+	char err[512];
+	int rc = 0;
+
+	for (size_t i = 0; i < r->cfg->n_trunks && i < MAX_TRUNKS; i++) {
+		const struct cfg_trunk *t = &r->cfg->trunks[i];
+		if (t->transport != CFG_TRANSPORT_TLS)
+			continue;
+		tls[i] = tls_profile_for(r->cfg, &t->tls,
+		                         t->tls.client_certificate, err,
+		                         sizeof(err));
+		if (!tls[i]) {
+			tb_log("error", "tls_profile_failed",
+			       "trunk=%s reason=\"%s\"", t->name, err);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		b2b_set_config(r->b2b, r->cfg, routes, tls);
+	else
+		route_table_free(routes);
+	for (size_t i = 0; i < MAX_TRUNKS; i++) {
+		if (tls[i])
+			tls_profile_unref(tls[i]);
+	}
+	return rc;
+}
+
+/* The B2BUA asks whether a trunk server may take a call (its OPTIONS
+ * health, by trunk name: a call may belong to an older generation). */
+static bool server_ok(void *arg, const struct cfg_trunk *t, size_t i,
+                      bool *active)
+{
+	struct run *r = arg;
+
+	*active = true;
+	for (size_t k = 0; k < r->cfg->n_trunks && k < MAX_TRUNKS; k++) {
+		size_t n = 0;
+		if (!r->pingers[k] || strcmp(r->cfg->trunks[k].name, t->name))
+			continue;
+		const struct server_health *h =
+		        pinger_health(r->pingers[k], &n);
+		if (i >= n)
+			return true;
+		*active = h[i].status == TRUNK_ACTIVE;
+		return h[i].hold_until_ms <= mono_ms(NULL);
+	}
+	return true;
 }
 
 /* SHA-256 over the identity's certificate and key files: did they change? */
@@ -462,16 +497,16 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	cfg_errors_init(&errs);
 	if (cfg_load(r->path, &ncfg, &errs) != 0) {
 		cfg_errors_print(&errs, stderr);
-		logline("error", "reload_refused",
-		        "config=%s errors=%zu (the running config stays)",
-		        r->path, errs.n_errors);
+		tb_log("error", "reload_refused",
+		       "config=%s errors=%zu (the running config stays)",
+		       r->path, errs.n_errors);
 		return;
 	}
 	if (!same_listeners(r->cfg, ncfg)) {
-		logline("error", "reload_refused",
-		        "config=%s reason=\"listen changed: that needs a "
-		        "restart\"",
-		        r->path);
+		tb_log("error", "reload_refused",
+		       "config=%s reason=\"listen changed: that needs a "
+		       "restart\"",
+		       r->path);
 		cfg_free(ncfg);
 		return;
 	}
@@ -481,28 +516,26 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		lp[i] = tls_profile_for(ncfg, &ncfg->listeners[i].tls, false,
 		                        err, sizeof(err));
 		if (!lp[i]) {
-			logline("error", "reload_refused",
-			        "config=%s reason=\"%s\" (the running config "
-			        "stays)",
-			        r->path, err);
+			tb_log("error", "reload_refused",
+			       "config=%s reason=\"%s\" (the running config "
+			       "stays)",
+			       r->path, err);
 			goto drop;
 		}
 	}
 	struct route_table *nroutes = build_routes(ncfg, err, sizeof(err));
 	if (!nroutes) {
-		logline("error", "reload_refused",
-		        "config=%s reason=\"%s\" (the running config stays)",
-		        r->path, err);
+		tb_log("error", "reload_refused",
+		       "config=%s reason=\"%s\" (the running config stays)",
+		       r->path, err);
 		goto drop;
 	}
-	route_table_free(r->routes);
-	r->routes = nroutes;
 	if ((ncfg->cdr_path == NULL) != (r->cfg->cdr_path == NULL) ||
 	    (ncfg->cdr_path && strcmp(ncfg->cdr_path, r->cfg->cdr_path)))
-		logline("warn", "reload_partial",
-		        "config=%s reason=\"cdr.store changed: the running "
-		        "store stays until a restart\"",
-		        r->path);
+		tb_log("warn", "reload_partial",
+		       "config=%s reason=\"cdr.store changed: the running "
+		       "store stays until a restart\"",
+		       r->path);
 	/* everything built: swap */
 	for (i = 0; i < ncfg->n_listeners && i < 64; i++) {
 		if (lp[i])
@@ -515,15 +548,17 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	cfg_free(r->cfg);
 	r->cfg = ncfg;
 	ncfg = NULL;
+	if (b2b_config(r, nroutes) != 0)
+		tb_log("error", "reload_b2b_failed", "config=%s", r->path);
 	r->id.fqdn = r->cfg->identity.fqdn;
 	identity_digest(r->cfg, dig);
 	bool id_changed = memcmp(dig, r->id_digest, 32) != 0;
 	memcpy(r->id_digest, dig, 32);
 	tp_close_tls(r->tp, id_changed, true);
 	if (start_pingers(r) != 0)
-		logline("error", "reload_pingers_failed", "config=%s", r->path);
-	logline("info", "reloaded", "config=%s certificate_changed=%s", r->path,
-	        id_changed ? "yes" : "no");
+		tb_log("error", "reload_pingers_failed", "config=%s", r->path);
+	tb_log("info", "reloaded", "config=%s certificate_changed=%s", r->path,
+	       id_changed ? "yes" : "no");
 drop:
 	for (i = 0; i < 64; i++) {
 		if (lp[i])
@@ -538,6 +573,7 @@ int cmd_run(int argc, char **argv)
 	struct cfg_errors errs;
 	struct run r;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
+	struct route_table *routes = NULL;
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -601,31 +637,52 @@ int cmd_run(int argc, char **argv)
 	tp_layer_set_closed(r.tp, on_conn_closed, &r);
 	{
 		char err[512];
-		r.routes = build_routes(r.cfg, err, sizeof(err));
-		if (!r.routes) {
-			logline("error", "routes_failed", "reason=\"%s\"", err);
+		routes = build_routes(r.cfg, err, sizeof(err));
+		if (!routes) {
+			tb_log("error", "routes_failed", "reason=\"%s\"", err);
 			goto out;
 		}
 		if (r.cfg->cdr_path && cdr_store_open(r.cfg->cdr_path, &r.cdr,
 		                                      err, sizeof(err)) != 0) {
-			logline("error", "cdr_store_failed",
-			        "store=%s reason=\"%s\"", r.cfg->cdr_path, err);
+			tb_log("error", "cdr_store_failed",
+			       "store=%s reason=\"%s\"", r.cfg->cdr_path, err);
 			goto out;
 		}
-		logline("info", "ready", "routes=%zu cdr=%s",
-		        route_table_count(r.routes),
-		        r.cfg->cdr_path ? r.cfg->cdr_path : "none");
+		tb_log("info", "ready", "routes=%zu cdr=%s",
+		       route_table_count(routes),
+		       r.cfg->cdr_path ? r.cfg->cdr_path : "none");
 	}
 	if (open_listeners(&r) != 0 || start_pingers(&r) != 0)
 		goto out;
+	{
+		struct b2b_env be = {
+		        .base = r.base,
+		        .tp = r.tp,
+		        .tx = r.tx,
+		        .cdr = r.cdr,
+		        .port = r.id.port,
+		        .transport = r.transport_name,
+		        .after = rearm,
+		        .server_ok = server_ok,
+		        .arg = &r,
+		};
+		r.b2b = b2b_new(&be);
+		if (!r.b2b || b2b_config(&r, routes) != 0) {
+			routes = NULL;
+			tb_log("error", "b2b_failed",
+			       "reason=\"out of memory\"");
+			goto out;
+		}
+		routes = NULL;
+	}
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
 	sighup = evsignal_new(r.base, SIGHUP, on_hup, &r);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(sighup, NULL);
-	logline("info", "started", "fqdn=%s config=%s", r.cfg->identity.fqdn,
-	        path);
+	tb_log("info", "started", "fqdn=%s config=%s", r.cfg->identity.fqdn,
+	       path);
 	event_base_dispatch(r.base);
 	rc = 0;
 out:
@@ -635,6 +692,8 @@ out:
 		event_free(sigterm);
 	if (sighup)
 		event_free(sighup);
+	/* calls end first (CDR rows), then the layers under them */
+	b2b_shutdown(r.b2b);
 	for (size_t i = 0; i < MAX_TRUNKS; i++)
 		pinger_free(r.pingers[i]);
 	/* transactions first: they may hold connections' addresses */
@@ -642,7 +701,8 @@ out:
 	if (r.tx_timer)
 		event_free(r.tx_timer);
 	tp_layer_free(r.tp);
-	route_table_free(r.routes);
+	b2b_free(r.b2b);
+	route_table_free(routes);
 	if (r.cdr)
 		cdr_store_close(r.cdr);
 	if (r.base)

@@ -16,6 +16,8 @@
 	"SUBSCRIBE, NOTIFY"
 #define TB_SUPPORTED "replaces, timer, 100rel"
 #define TB_SERVER    "trunkbridge/0.1.0"
+/* X-MS-SBC: Vendor/Model/Version (interop 1.4) */
+#define TB_X_MS_SBC "trunkbridge/SBC/0.1.0"
 
 struct tb_identity {
 	const char *fqdn;      /* our FQDN: cert name, every Contact */

@@ -131,8 +131,9 @@ int main(int argc, char **argv)
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int step, type, sent = 0, skipped = 0, base_ok = 0, base_fail = 0;
-	char baseline[MAXMSG];
+	static char base_tpl[MAXMSG]; /* case 0 before filling */
 	size_t baseline_len = 0;
+	int base_seq = 0;
 
 	if (argc != 6)
 		return 2;
@@ -144,6 +145,8 @@ int main(int argc, char **argv)
 	dst.sin_port = htons((uint16_t)strtol(argv[3], NULL, 10));
 	type = strcmp(argv[4], "tcp") == 0 ? SOCK_STREAM : SOCK_DGRAM;
 	step = (int)strtol(argv[5], NULL, 10);
+	/* baselines of a UDP and a TCP run never share a branch */
+	base_seq = type == SOCK_STREAM ? 500000 : 0;
 	if (step < 1)
 		step = 1;
 
@@ -180,11 +183,11 @@ int main(int argc, char **argv)
 		size_t off = (size_t)(sp + 1 - in);
 		if (len > got - off)
 			len = got - off;
-		size_t ol = fill(in + off, len, (int)i, 5060);
 		if (i == 0) {
-			memcpy(baseline, out, ol);
-			baseline_len = ol;
+			memcpy(base_tpl, in + off, len);
+			baseline_len = len;
 		}
+		size_t ol = fill(in + off, len, (int)i, 5060);
 		if (type == SOCK_DGRAM && ol > 65507) {
 			skipped++;
 			continue;
@@ -200,11 +203,15 @@ int main(int argc, char **argv)
 		if (baseline_len && ((int)i % step == 0 || i + 1 == n)) {
 			int ok = 0;
 			for (int t = 0; t < 3 && !ok; t++) {
+				/* a new request each time (its own branch and
+				 * Call-ID): a server answers a retransmission
+				 * where the first copy came from, not here */
+				size_t bl = fill(base_tpl, baseline_len,
+				                 1000000 + base_seq++, 5060);
 				fd = connect_to(&dst, type);
 				if (fd < 0)
 					continue;
-				ok = send_wait(fd, baseline, baseline_len,
-				               2000);
+				ok = send_wait(fd, out, bl, 2000);
 				close(fd);
 			}
 			if (ok)

@@ -43,6 +43,7 @@ trunks:
     profile: acs-direct-routing
     servers: [ "sip.pstnhub.lab.test:$tls_port" ]
     tls: { peer_names: [ "*.pstnhub.lab.test" ], ca_file: $work/certs/ca.pem }
+    allow: [ 127.0.0.0/8, "::1" ]   # the lab's peers (the default is Microsoft's ranges)
 routes:
   - { from: acs, to: acs, called: '^\+1425555\d{4}$' }
 cdr: { store: 'sqlite:$work/cdr.db' }
