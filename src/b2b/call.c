@@ -1025,9 +1025,12 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		goto done;
 	}
 	const struct route *rt =
-	        route_match(b->routes, pl_make(in->name, strlen(in->name)),
-	                    pl_make(c->called, strlen(c->called)),
-	                    pl_make(c->calling, strlen(c->calling)));
+	        !b->routes
+	                ? NULL
+	                : route_match(b->routes,
+	                              pl_make(in->name, strlen(in->name)),
+	                              pl_make(c->called, strlen(c->called)),
+	                              pl_make(c->calling, strlen(c->calling)));
 	const struct cfg_trunk *out = rt ? cfg_trunk_find(cfg, rt->to) : NULL;
 	if (!out) {
 		b->st.no_route++;
