@@ -1295,7 +1295,8 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
 	}
 	switch (m->method_id) {
 	case SIP_METHOD_BYE: {
-		b2b_reply(b, tx, m, 200, NULL, NULL);
+		/* the CDR row is committed before the 200 goes out: a call
+		 * its caller saw end has its row, even if we die now */
 		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REASON);
 		if (h && h->value.l < sizeof(c->reason))
 			snprintf(c->reason, sizeof(c->reason), "%.*s",
@@ -1313,6 +1314,7 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
 			fail(c, 480, PL_NULL, NULL, "callee ended early", NULL,
 			     NULL);
 		}
+		b2b_reply(b, tx, m, 200, NULL, NULL);
 		break;
 	}
 	case SIP_METHOD_PRACK:
