@@ -627,6 +627,7 @@ int cmd_run(int argc, char **argv)
 	txc.t1_ms = r.cfg->timers.t1_ms;
 	txc.t2_ms = r.cfg->timers.t2_ms;
 	txc.t4_ms = r.cfg->timers.t4_ms;
+	txc.max_transactions = r.cfg->limits.max_transactions;
 	struct sip_tx_env txe = {.send = tx_send, .now_ms = mono_ms, .arg = &r};
 	r.tx = sip_tx_layer_alloc(&txc, &txe);
 	r.tx_timer = event_new(r.base, -1, 0, on_tx_timer, &r);

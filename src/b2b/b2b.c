@@ -262,12 +262,25 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 		b2b_after(b);
 		return true;
 	}
-	case SIP_TX_REQ_OVERLOAD:
-		tb_log("warn", "overload",
-		       "method=%.*s reason=\"too many "
-		       "transactions\"",
-		       (int)m->method.l, m->method.p);
+	case SIP_TX_REQ_OVERLOAD: {
+		/* over limits.max_transactions: 503 without a transaction */
+		char out[4096];
+		struct sip_build bd;
+		b->st.overload++;
+		sip_build_init(&bd, out, sizeof(out));
+		sip_tx_response_head(&bd, m, &d, 503, PL_NULL, PL("tbov"));
+		sip_build_hdr(&bd, SIP_HDR_RETRY_AFTER, PL("5"));
+		size_t n = sip_build_finish(&bd, PL_NULL);
+		if (n)
+			tp_send(b->env.tp, src, out, n);
+		if (b->st.overload % 1000 == 1)
+			tb_log("warn", "overload",
+			       "method=%.*s refused=%llu reason=\"over "
+			       "limits.max_transactions: answered 503\"",
+			       (int)m->method.l, m->method.p,
+			       (unsigned long long)b->st.overload);
 		return true;
+	}
 	default:
 		b2b_after(b);
 		return true;

@@ -280,15 +280,17 @@ enum {
 	LM_MAX_VIAS,
 	LM_MAX_CONNECTIONS,
 	LM_MAX_CONNECTIONS_PER_SOURCE,
+	LM_MAX_TRANSACTIONS,
 	LM_TLS_HANDSHAKE_TIMEOUT,
 	LM_IDLE_TIMEOUT,
 	LM_COUNT
 };
 static const char *const limit_keys[LM_COUNT] = {
-        "max_message_size",      "max_headers",
-        "max_header_length",     "max_vias",
-        "max_connections",       "max_connections_per_source",
-        "tls_handshake_timeout", "idle_timeout"};
+        "max_message_size",  "max_headers",
+        "max_header_length", "max_vias",
+        "max_connections",   "max_connections_per_source",
+        "max_transactions",  "tls_handshake_timeout",
+        "idle_timeout"};
 
 static void parse_limits(struct cfg_ctx *c, const struct cfg_val *v)
 {
@@ -299,6 +301,7 @@ static void parse_limits(struct cfg_ctx *c, const struct cfg_val *v)
 	L->max_vias = 70;
 	L->max_connections = 4096;
 	L->max_connections_per_source = 64;
+	L->max_transactions = 262144;
 	L->tls_handshake_timeout_ms = 5000;
 	L->idle_timeout_ms = 300000;
 	struct cfg_val k[LM_COUNT];
@@ -313,6 +316,7 @@ static void parse_limits(struct cfg_ctx *c, const struct cfg_val *v)
 	        [LM_MAX_VIAS] = {1, 255},
 	        [LM_MAX_CONNECTIONS] = {1, 1048576},
 	        [LM_MAX_CONNECTIONS_PER_SOURCE] = {1, 65535},
+	        [LM_MAX_TRANSACTIONS] = {1024, 4194304},
 	};
 	uint32_t *dst[] = {
 	        [LM_MAX_MESSAGE_SIZE] = &L->max_message_size,
@@ -322,8 +326,9 @@ static void parse_limits(struct cfg_ctx *c, const struct cfg_val *v)
 	        [LM_MAX_CONNECTIONS] = &L->max_connections,
 	        [LM_MAX_CONNECTIONS_PER_SOURCE] =
 	                &L->max_connections_per_source,
+	        [LM_MAX_TRANSACTIONS] = &L->max_transactions,
 	};
-	for (size_t i = 0; i <= LM_MAX_CONNECTIONS_PER_SOURCE; i++)
+	for (size_t i = 0; i <= LM_MAX_TRANSACTIONS; i++)
 		if (k[i].node)
 			cfg_get_u32(c, &k[i], range[i].min, range[i].max, NULL,
 			            dst[i]);

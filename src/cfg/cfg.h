@@ -168,6 +168,9 @@ struct cfg_limits {
 	uint32_t max_vias;
 	uint32_t max_connections;
 	uint32_t max_connections_per_source;
+	/* live SIP transactions (an INVITE's last 64*T1 after its 2xx,
+	 * RFC 6026); over it a request gets 503 */
+	uint32_t max_transactions;
 	uint32_t tls_handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
 };

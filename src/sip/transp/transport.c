@@ -10,6 +10,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,16 @@ static void conn_ready(struct tp_conn *c)
 
 static bool connect_next(struct tp_conn *c);
 
+/* SIP messages are small and each one is a whole unit: send at once
+ * (Nagle would hold a 200 OK back until the previous segment is ACKed). */
+static void no_delay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tp_conn *c = arg;
@@ -407,6 +418,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 	char why[256];
 
 	if (what & BEV_EVENT_CONNECTED) {
+		no_delay(bufferevent_getfd(bev));
 		if (c->outbound) {
 			socklen_t sl = sizeof(c->addr.addr);
 			getpeername(bufferevent_getfd(bev),
@@ -520,6 +532,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	c->addr.addrlen = (socklen_t)salen;
 	tl->st.conns_accepted++;
 	evutil_make_socket_nonblocking(fd);
+	no_delay(fd);
 	if (l->transport == SIP_TP_TLS) {
 		c->ssl = tls_server_ssl(l->tls);
 		if (!c->ssl) {
