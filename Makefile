@@ -34,8 +34,12 @@ fuzz: deps
 demo: build
 	@examples/demo.sh $(BUILD)/trunkbridge
 
+# bench/parse (the parser on one core), then bench/calls (calls per second
+# through trunkbridge and Kamailio, TLS on both legs; about 4-5 minutes,
+# under 1 with BENCH_QUICK=1). See bench/README.md and docs/benchmarks.md.
 bench: build
 	@$(BUILD)/bench_parse
+	@bench/calls/run.sh $(BUILD)/trunkbridge
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
