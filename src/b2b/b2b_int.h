@@ -96,20 +96,18 @@ struct call {
 	/* leg A's INVITE: a copy for building answers, its transaction */
 	char *ainv;
 	size_t ainv_len;
-	struct tp_addr asrc;
 	struct sip_tx *ainv_tx;
 	bool a_100rel; /* A supports (or requires) 100rel */
 	bool a_require_100rel;
 	/* leg B's INVITE */
 	struct sip_tx *binv_tx;
 	uint32_t binv_cseq;
-	size_t order[CFG_MAX_SERVERS];
-	size_t n_order, attempt; /* next server: order[attempt] */
-	size_t server;           /* the server of the current attempt */
-	int attempts;            /* INVITEs sent (failover_attempts + 1) */
-	uint16_t last_status;    /* of the last failed attempt */
-	char last_reason[64];
-	int pending; /* connects and sends in flight */
+	uint8_t order[CFG_MAX_SERVERS];
+	uint8_t n_order, attempt; /* next server: order[attempt] */
+	size_t server;            /* the server of the current attempt */
+	int attempts;             /* INVITEs sent (failover_attempts + 1) */
+	uint16_t last_status;     /* of the last failed attempt */
+	int pending;              /* connects and sends in flight */
 	struct relay *relays;
 	struct event *dial_timer, *se_timer;
 	uint32_t se_s; /* session interval, 0: none */
@@ -120,7 +118,7 @@ struct call {
 	/* CDR */
 	char in_calling[NUMBER_BUF], in_called[NUMBER_BUF];
 	char out_calling[NUMBER_BUF], out_called[NUMBER_BUF];
-	char answered_by[96];
+	char answered_by[72];
 	char reason[128];
 	int64_t start_ms, answer_ms, end_ms;
 	int final_status;

@@ -566,8 +566,6 @@ static void send_b_invite(struct call *c)
 	if (b2b_leg_send(&c->bl, out, n, false, on_binv, c, &c->binv_tx) != 0) {
 		c->binv_open = false;
 		c->last_status = 503;
-		snprintf(c->last_reason, sizeof(c->last_reason),
-		         "could not send");
 		start_attempt(c);
 	}
 	free(out);
@@ -595,8 +593,6 @@ static void on_b_connect(void *arg, struct tp_conn *conn, bool ok,
 			       (unsigned)t->servers[c->server].port,
 			       reason ? reason : "connection failed");
 			c->last_status = 503;
-			snprintf(c->last_reason, sizeof(c->last_reason),
-			         "connection failed");
 			start_attempt(c);
 		}
 		b2b_after(c->b);
@@ -670,8 +666,6 @@ static void start_attempt(struct call *c)
 		if (!conn && err[0]) {
 			c->pending--;
 			c->last_status = 503;
-			snprintf(c->last_reason, sizeof(c->last_reason), "%s",
-			         "connection failed");
 			continue;
 		}
 		return;
@@ -849,10 +843,6 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		goto out;
 	if (!resp || failover_code(t, status)) {
 		c->last_status = status;
-		snprintf(c->last_reason, sizeof(c->last_reason), "%s",
-		         resp            ? "answer"
-		         : status == 408 ? "timeout"
-		                         : "transport");
 		uint32_t ra;
 		const struct sip_hdr *h =
 		        resp ? sip_msg_hdr(resp, SIP_HDR_RETRY_AFTER) : NULL;
@@ -1109,7 +1099,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 			                                     &active)
 			                  : true;
 			if (ok && active == (pass == 0))
-				c->order[c->n_order++] = i;
+				c->order[c->n_order++] = (uint8_t)i;
 		}
 	}
 	if (c->n_order == 0) {
