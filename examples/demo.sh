@@ -6,11 +6,15 @@
 # Then a small lab on loopback: trunkbridge runs with a TLS listener and an
 # ACS trunk whose server (SIPp behind a stunnel TLS server with an ACS-like
 # certificate that asks for ours) answers the OPTIONS pings: the trunk goes
-# Active, then Inactive with the reason when that server stops. (Calls
-# through the lab come with the calls issue.) Exits non-zero if anything is
-# not as expected; stops every process it started.
+# Active, then Inactive with the reason when that server stops.
+# Then the call lab (tests/integration/calllab.sh, examples/lab.yaml): both
+# trunks go Active, one call each way (PSTN -> Genesys, Genesys -> PSTN) and
+# one that fails over from a busy Microsoft proxy (503) to the next; the
+# CDR rows as a table. Runs to the end by itself (CI runs `make demo`),
+# in about 30 s. Exits non-zero if anything is not as expected; stops every
+# process it started.
 set -uo pipefail
-tb=${1:-build/trunkbridge}
+tb=$(readlink -f "${1:-build/trunkbridge}")
 dir=$(cd "$(dirname "$0")" && pwd)/messages
 fail=0
 
@@ -34,12 +38,12 @@ printf '\n=== Paste your own: trunkbridge decode < captured.txt   (--crlf for lo
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pids=()
-lab_cleanup() {
+stop_pids() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
+	pids=()
 }
-trap lab_cleanup EXIT
+trap 'stop_pids; rm -rf "$work"' EXIT
 printf '\n=== Lab: trunkbridge pings an ACS-like server over TLS (certificates from a test CA)\n'
 bash "$repo/tests/certs/make-certs.sh" "$work/certs" >/dev/null
 . "$repo/tests/integration/lib.sh"
@@ -89,5 +93,68 @@ kill "$sipp_pid" 2>/dev/null; wait "$sipp_pid" 2>/dev/null
 for _ in $(seq 1 150); do grep -q 'trunk_status=Inactive' "$work/tb.log" && break; sleep 0.1; done
 grep -q 'trunk_status=Inactive' "$work/tb.log" || { echo "demo: the ACS trunk did not go Inactive" >&2; fail=1; }
 grep -v 'warning:\|0 errors' "$work/tb.log" | sed 's/^/  /'
+stop_pids
+
+# --- the call lab: ACS <-> trunkbridge <-> Genesys -----------------------------
+# In a subshell: calllab.sh sets its own work folder and EXIT trap, and its
+# lab_fail exits (the subshell only) after printing what went wrong.
+call_lab() {
+	LAB_NAME=demo LAB_CERTS_FROM=$work/certs
+	. "$repo/tests/integration/calllab.sh"
+	local it=$repo/tests/integration n
+	# show: the log lines from line $1 on, without timestamps
+	since() { tail -n +"$1" "$work/tb.log" | grep 'event=call_\|event=source' |
+		sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'; }
+	lab_init
+	lab_yaml
+	printf '\n=== Lab: calls between ACS and Genesys (examples/lab.yaml; TLS everywhere)\n'
+	echo "  ACS:     Microsoft's SIP proxies sip 127.0.0.2:$LAB_S1, sip2 127.0.0.3:$LAB_S2 (SIPp behind stunnel)"
+	echo "  Genesys: the BYOC trunk 127.0.0.4:$LAB_G (SIPp behind stunnel)"
+	echo "  trunkbridge: sbc1.lab.test, tls 127.0.0.1:$LAB_TB; callers connect from 127.0.0.2 (ACS) and 127.0.0.4 (Genesys)"
+	lab_stunnel
+	lab_uas genesys "$it/calls_acs_to_genesys/uas_genesys.xml" 1
+	lab_uas sip "$it/calls_genesys_to_acs/uas_acs.xml" 2 -set busy +12065550199
+	lab_uas sip2 "$it/calls_genesys_to_acs/uas_acs.xml" 1
+	echo "\$ trunkbridge run -c lab.yaml"
+	lab_tb_start
+	LAB_STEP="trunks" lab_wait_active
+	grep 'event=trunk_state' "$work/tb.log" | sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'
+
+	printf '\n--- Call 1: PSTN -> Genesys (the ACS caller dials +14255550100)\n'
+	n=$(($(wc -l <"$work/tb.log") + 1))
+	LAB_STEP="call 1" lab_uac acs1 acs "$it/calls_acs_to_genesys/uac_acs.xml" -s +14255550100 ||
+		LAB_STEP="call 1" lab_fail "the ACS caller's SIPp exited $?"
+	echo "  the ACS caller saw:"; lab_sipp_flow acs1 | sed 's/^/  /'
+	echo "  Genesys got: $(lab_recv_lines genesys "INVITE " | head -1)"
+	echo "  trunkbridge:"; since "$n"
+
+	printf '\n--- Call 2: Genesys -> PSTN (an agent dials +12065550123)\n'
+	n=$(($(wc -l <"$work/tb.log") + 1))
+	LAB_STEP="call 2" lab_uac gc2 gc "$it/calls_genesys_to_acs/uac_gc.xml" -s +12065550123 ||
+		LAB_STEP="call 2" lab_fail "the Genesys caller's SIPp exited $?"
+	echo "  the Genesys caller saw:"; lab_sipp_flow gc2 | sed 's/^/  /'
+	echo "  ACS (sip) got: $(lab_recv_lines sip "INVITE " | head -1)"
+	echo "  trunkbridge:"; since "$n"
+
+	printf '\n--- Call 3: Genesys -> PSTN, sip busy (503 + Retry-After): failover to sip2\n'
+	n=$(($(wc -l <"$work/tb.log") + 1))
+	LAB_STEP="call 3" lab_uac gc3 gc "$it/calls_genesys_to_acs/uac_gc.xml" -s +12065550199 ||
+		LAB_STEP="call 3" lab_fail "the Genesys caller's SIPp exited $?"
+	echo "  the Genesys caller saw:"; lab_sipp_flow gc3 | sed 's/^/  /'
+	echo "  trunkbridge:"; since "$n"
+
+	LAB_STEP="peers" lab_uas_wait genesys
+	LAB_STEP="peers" lab_uas_wait sip
+	LAB_STEP="peers" lab_uas_wait sip2
+	LAB_STEP="CDR" lab_cdr_wait 3
+	printf '\n--- CDR: sqlite3 -header -column cdr.db "select ... from cdr_view"\n'
+	sqlite3 -header -column "$LAB_CDR" "select in_trunk, out_trunk, in_calling, in_called,
+		final_status as status, hangup_by, failover_attempts as failover, answered_by,
+		duration_s from cdr_view order by id" | sed 's/^/  /'
+	lab_finish >/dev/null
+	echo "  (trunkbridge stopped: SIGTERM, exit 0)"
+}
+( call_lab ) || { echo "demo: the call lab failed (above)" >&2; fail=1; }
+
 [ "$fail" -eq 0 ] && echo "demo: ok" || echo "demo: FAILED"
 exit "$fail"

@@ -695,8 +695,10 @@ out:
 		event_free(sighup);
 	/* calls end first (CDR rows), then the layers under them */
 	b2b_shutdown(r.b2b);
-	for (size_t i = 0; i < MAX_TRUNKS; i++)
+	for (size_t i = 0; i < MAX_TRUNKS; i++) {
 		pinger_free(r.pingers[i]);
+		r.pingers[i] = NULL; /* tp_layer_free reports closes */
+	}
 	/* transactions first: they may hold connections' addresses */
 	sip_tx_layer_free(r.tx);
 	if (r.tx_timer)
