@@ -301,7 +301,7 @@ static void parse_limits(struct cfg_ctx *c, const struct cfg_val *v)
 	L->max_vias = 70;
 	L->max_connections = 4096;
 	L->max_connections_per_source = 64;
-	L->max_transactions = 262144;
+	L->max_transactions = 524288;
 	L->tls_handshake_timeout_ms = 5000;
 	L->idle_timeout_ms = 300000;
 	struct cfg_val k[LM_COUNT];

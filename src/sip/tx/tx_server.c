@@ -17,6 +17,7 @@
 #include "sip/tx/tx_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t t64(const struct sip_tx_layer *l)
@@ -358,7 +359,17 @@ int sip_tx_respond(struct sip_tx *tx, uint16_t status, const char *buf,
 			}
 			tx_timer_start(tx, TX_SLOT_STATE, TX_TIMER_H, t64(l));
 		}
-		return send_or_fail(tx);
+		rc = send_or_fail(tx);
+		if (rc == SIP_TX_OK && tx->state == SIP_TX_ACCEPTED &&
+		    tx->dst.reliable) {
+			/* a 2xx is never re-sent over a reliable transport
+			 * (RFC 3261 17.2.1): the copy need not wait out
+			 * Timer L; a repeated INVITE is still absorbed */
+			free(tx->aux);
+			tx->aux = NULL;
+			tx->aux_len = tx->aux_cap = 0;
+		}
+		return rc;
 	}
 
 	if (tx->state != SIP_TX_TRYING && tx->state != SIP_TX_PROCEEDING)
