@@ -467,6 +467,9 @@ identity:
   private_key: $c/sbc1.key
 listen:
   - { transport: tls, address: 127.0.0.1, port: $tb_port, tls: { verify_peer: optional, ca_file: $c/ca.pem } }
+# sized for the ladder's top rates, as Kamailio's -m is: an INVITE
+# transaction lives 32 s after its 2xx (RFC 6026), two per call
+limits: { max_transactions: 2097152 }
 trunks:
   carrier:
     profile: generic
