@@ -171,6 +171,9 @@ int b2b_leg_send(struct leg *l, const char *buf, size_t len, bool ack,
 void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
                     bool reverse);
 void b2b_leg_clear(struct leg *l);
+/* Our Contact on leg l (made when written: the same for every call but
+ * toward ACS, where it carries the calling number). */
+void b2b_put_contact(struct sip_build *bd, const struct leg *l);
 
 /* call.c */
 void b2b_call_invite(struct b2b *b, const struct tp_addr *src,

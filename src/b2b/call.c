@@ -167,8 +167,7 @@ static void a_respond(struct call *c, uint16_t status, struct pl reason,
 	                     status > 100 ? pl_make(a->ltag, strlen(a->ltag))
 	                                  : PL_NULL);
 	if (status > 100 && status < 300) {
-		sip_build_hdr(&bd, SIP_HDR_CONTACT,
-		              pl_make(a->contact, strlen(a->contact)));
+		b2b_put_contact(&bd, a);
 		sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
 		sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
 	}
@@ -334,7 +333,8 @@ static void on_dial_timeout(evutil_socket_t fd, short what, void *arg)
 	c->cancelled = true;
 	if (c->binv_tx && c->binv_open)
 		sip_tx_cancel(c->binv_tx);
-	fail(c, 408, PL_NULL, NULL, "dial timeout", NULL, NULL);
+	a_final(c, 408, PL_NULL, NULL, NULL, NULL);
+	finish(c, 408, CDR_HANGUP_TRUNKBRIDGE, "dial timeout");
 	b2b_after(c->b);
 	check_free(c);
 }
@@ -411,18 +411,16 @@ static void numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
 
 /* ---- leg B: the INVITE out ---- */
 
-/* Request-URI, To and Contact of leg B toward server s of its trunk. */
-static int b_addresses(struct call *c, size_t s, const char *called,
-                       const char *calling)
+/* Request-URI and To of leg B toward server s of its trunk. */
+static int b_addresses(struct call *c, size_t s, const char *called)
 {
 	struct leg *l = &c->bl;
 	const struct cfg_trunk *t = l->trunk;
 	const struct cfg_server *sv = &t->servers[s];
-	const char *fqdn = c->cfg->identity.fqdn;
 	const char *tpn = t->transport == CFG_TRANSPORT_TLS   ? "tls"
 	                  : t->transport == CFG_TRANSPORT_TCP ? "tcp"
 	                                                      : "udp";
-	char ruri[512], to[512], ct[512];
+	char ruri[512], to[512];
 	bool v6 = strchr(sv->host, ':') != NULL;
 	const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
 
@@ -464,24 +462,16 @@ static int b_addresses(struct call *c, size_t s, const char *called,
 		snprintf(to, sizeof(to), "<sip:%s@%s%s%s>", n, lb, sv->host,
 		         rb);
 	}
-	if (t->profile == CFG_PROFILE_ACS && calling[0] == '+')
-		snprintf(ct, sizeof(ct), "<sip:%s@%s:%u;transport=%s>", calling,
-		         fqdn, (unsigned)c->b->env.port, c->b->env.transport);
-	else
-		snprintf(ct, sizeof(ct), "<sip:%s:%u;transport=%s>", fqdn,
-		         (unsigned)c->b->env.port, c->b->env.transport);
 	free(l->target);
 	free(l->remote_uri);
-	free(l->contact);
 	l->target = b2b_strdup(ruri);
 	l->remote_uri = b2b_strdup(to);
-	l->contact = b2b_strdup(ct);
 	snprintf(c->out_called, sizeof(c->out_called), "%s",
 	         t->profile != CFG_PROFILE_ACS && t->omit_plus_called &&
 	                         called[0] == '+'
 	                 ? called + 1
 	                 : called);
-	return l->target && l->remote_uri && l->contact ? 0 : -1;
+	return l->target && l->remote_uri ? 0 : -1;
 }
 
 static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
@@ -512,8 +502,7 @@ static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
 	              pl_make(l->call_id, strlen(l->call_id)));
 	c->binv_cseq = ++l->lcseq;
 	sip_build_hdrf(&bd, SIP_HDR_CSEQ, "%u INVITE", (unsigned)c->binv_cseq);
-	sip_build_hdr(&bd, SIP_HDR_CONTACT,
-	              pl_make(l->contact, strlen(l->contact)));
+	b2b_put_contact(&bd, l);
 	sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
 	sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
 	if (t->x_ms_sbc)
@@ -643,7 +632,7 @@ static void start_attempt(struct call *c)
 			       (unsigned)c->last_status);
 		}
 		c->server = s;
-		if (b_addresses(c, s, c->called, c->calling) != 0)
+		if (b_addresses(c, s, c->called) != 0)
 			continue;
 		if (l->conn) {
 			tp_conn_unref(l->conn);
@@ -827,8 +816,10 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		snprintf(c->answered_by, sizeof(c->answered_by), "%s:%u",
 		         t->servers[c->server].host,
 		         (unsigned)t->servers[c->server].port);
-		if (c->dial_timer)
-			event_del(c->dial_timer);
+		if (c->dial_timer) {
+			event_free(c->dial_timer); /* not needed any more */
+			c->dial_timer = NULL;
+		}
 		b->st.answered++;
 		a_final(c, status, resp->reason, resp, NULL, NULL);
 		session_timer(c, resp);
@@ -951,9 +942,6 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->from.uri_pl.l,
 	         m->from.uri_pl.p);
 	a->remote_uri = b2b_strdup(buf);
-	snprintf(buf, sizeof(buf), "<sip:%s:%u;transport=%s>",
-	         cfg->identity.fqdn, (unsigned)b->env.port, b->env.transport);
-	a->contact = b2b_strdup(buf);
 	a->target = b2b_strdup_pl(m->ruri_pl);
 	b2b_leg_target(a, m, true, false);
 	c->ainv = malloc(m->raw.l);
@@ -968,8 +956,8 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	c->a_100rel = c->a_require_100rel ||
 	              sip_msg_has_tag(m, SIP_HDR_SUPPORTED, PL("100rel"));
 	c->state = CALL_ROUTING;
-	if (!a->call_id || !a->local_uri || !a->remote_uri || !a->contact ||
-	    !a->target || !c->ainv) {
+	if (!a->call_id || !a->local_uri || !a->remote_uri || !a->target ||
+	    !c->ainv) {
 		fail(c, 500, PL_NULL, NULL, "out of memory", NULL, NULL);
 		goto done;
 	}
@@ -1028,6 +1016,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		     NULL, NULL);
 		goto done;
 	}
+	c->bl.trunk = out; /* routed: the CDR names it even if refused */
 	/* limits, on both trunks */
 	uint64_t now = b2b_wall_ms();
 	const char *why = NULL;
@@ -1203,9 +1192,7 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 		sip_tx_response_head(&bd, &m, sip_tx_dest(r->stx), status,
 		                     resp ? resp->reason : PL_NULL, PL_NULL);
 		if (ok2xx && sess) {
-			sip_build_hdr(&bd, SIP_HDR_CONTACT,
-			              pl_make(r->from->contact,
-			                      strlen(r->from->contact)));
+			b2b_put_contact(&bd, r->from);
 			sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
 			sip_build_hdr(&bd, SIP_HDR_SUPPORTED,
 			              PL("100rel, timer"));

@@ -135,6 +135,25 @@ void b2b_copy_headers(struct sip_build *bd, const struct sip_msg *m,
 	}
 }
 
+void b2b_put_contact(struct sip_build *bd, const struct leg *l)
+{
+	const struct call *c = l->c;
+	const struct b2b *b = c->b;
+
+	/* toward ACS the calling number too (interop 1.4: the FQDN is what
+	 * counts; the user part is what Microsoft shows); else no user */
+	if (!l->is_a && l->trunk->profile == CFG_PROFILE_ACS &&
+	    c->calling[0] == '+')
+		sip_build_hdrf(bd, SIP_HDR_CONTACT,
+		               "<sip:%s@%s:%u;transport=%s>", c->calling,
+		               c->cfg->identity.fqdn, (unsigned)b->env.port,
+		               b->env.transport);
+	else
+		sip_build_hdrf(bd, SIP_HDR_CONTACT, "<sip:%s:%u;transport=%s>",
+		               c->cfg->identity.fqdn, (unsigned)b->env.port,
+		               b->env.transport);
+}
+
 static const char *tp_upper(enum sip_transport t)
 {
 	switch (t) {
@@ -188,8 +207,7 @@ size_t b2b_build_request(struct b2b *b, struct leg *l, struct pl method,
 	         cseq);
 	if (mid == SIP_METHOD_INVITE || mid == SIP_METHOD_UPDATE ||
 	    mid == SIP_METHOD_NOTIFY || mid == SIP_METHOD_SUBSCRIBE) {
-		sip_build_hdr(&bd, SIP_HDR_CONTACT,
-		              pl_make(l->contact, strlen(l->contact)));
+		b2b_put_contact(&bd, l);
 	}
 	if (mid == SIP_METHOD_INVITE || mid == SIP_METHOD_UPDATE) {
 		sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
@@ -443,9 +461,8 @@ void b2b_leg_clear(struct leg *l)
 	free(l->remote_uri);
 	free(l->target);
 	free(l->routes);
-	free(l->contact);
 	l->call_id = l->rtag = l->local_uri = l->remote_uri = NULL;
-	l->target = l->routes = l->contact = NULL;
+	l->target = l->routes = NULL;
 	if (l->conn)
 		tp_conn_unref(l->conn);
 	l->conn = NULL;
