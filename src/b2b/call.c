@@ -16,8 +16,24 @@
 static void start_attempt(struct call *c);
 static void finish(struct call *c, int status, enum cdr_hangup by,
                    const char *reason);
+static void relay_free(struct call *c, struct relay *r);
 
 /* ---- lifetime ---- */
+
+/* Let go of every transaction the call holds (their handlers first). */
+static void drop_transactions(struct call *c)
+{
+	while (c->relays)
+		relay_free(c, c->relays);
+	struct sip_tx **txs[2] = {&c->binv_tx, &c->ainv_tx};
+	for (int i = 0; i < 2; i++) {
+		if (*txs[i]) {
+			sip_tx_set_handler(*txs[i], NULL, NULL);
+			sip_tx_release(*txs[i]);
+			*txs[i] = NULL;
+		}
+	}
+}
 
 static void call_free(struct call *c)
 {
@@ -31,26 +47,7 @@ static void call_free(struct call *c)
 		c->next->prev = c->prev;
 	b2b_hash_del(b, &c->a);
 	b2b_hash_del(b, &c->bl);
-	while (c->relays) {
-		struct relay *r = c->relays;
-		c->relays = r->next;
-		if (r->ctx) {
-			sip_tx_set_handler(r->ctx, NULL, NULL);
-			sip_tx_release(r->ctx);
-		}
-		if (r->stx)
-			sip_tx_release(r->stx);
-		free(r->req);
-		free(r);
-	}
-	if (c->binv_tx) {
-		sip_tx_set_handler(c->binv_tx, NULL, NULL);
-		sip_tx_release(c->binv_tx);
-	}
-	if (c->ainv_tx) {
-		sip_tx_set_handler(c->ainv_tx, NULL, NULL);
-		sip_tx_release(c->ainv_tx);
-	}
+	drop_transactions(c);
 	if (c->dial_timer)
 		event_free(c->dial_timer);
 	if (c->se_timer)
@@ -85,18 +82,7 @@ void b2b_call_end_all(struct b2b *b, bool force)
 			finish(c, c->state == CALL_ANSWERED ? 200 : 503,
 			       CDR_HANGUP_TRUNKBRIDGE, "trunkbridge stopped");
 		c->binv_open = false;
-		while (c->relays) {
-			struct relay *r = c->relays;
-			c->relays = r->next;
-			if (r->ctx) {
-				sip_tx_set_handler(r->ctx, NULL, NULL);
-				sip_tx_release(r->ctx);
-			}
-			if (r->stx)
-				sip_tx_release(r->stx);
-			free(r->req);
-			free(r);
-		}
+		drop_transactions(c); /* before the layer goes */
 		if (force || c->pending == 0)
 			call_free(c);
 	}

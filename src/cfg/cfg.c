@@ -220,21 +220,10 @@ static void parse_listen(struct cfg_ctx *c, const struct cfg_val *v)
 		        "missing; the SBC needs at least one listener");
 		return;
 	}
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: listen: [{ transport: tls, port: 5061 "
-		        "}]",
-		        "found %s; expected a list of listeners",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_LISTENERS) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu listeners; at most %d",
-		        n, CFG_MAX_LISTENERS);
-		return;
-	}
-	struct cfg_listener *ls = cfg_alloc(c, n * sizeof(*ls));
+	size_t n;
+	struct cfg_listener *ls = cfg_list_alloc(
+	        c, v, CFG_MAX_LISTENERS, sizeof(*ls), "listeners", "listeners",
+	        "listen: [{ transport: tls, port: 5061 }]", &n);
 	if (!ls)
 		return;
 	size_t k = 0;

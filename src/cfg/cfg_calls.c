@@ -212,21 +212,11 @@ static void parse_pass(struct cfg_ctx *c, const struct cfg_val *v,
 		t->n_pass_headers = 0;
 		return;
 	}
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: pass: [P-Asserted-Identity, Privacy, "
-		        "X-MS-Custom-*]",
-		        "found %s; expected a list of header names",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_PASS_HEADERS) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu names; at most %d", n,
-		        CFG_MAX_PASS_HEADERS);
-		return;
-	}
-	const char **names = cfg_alloc(c, (n ? n : 1) * sizeof(*names));
+	size_t n;
+	const char **names = cfg_list_alloc(
+	        c, v, CFG_MAX_PASS_HEADERS, sizeof(*names), "header names",
+	        "names", "pass: [P-Asserted-Identity, Privacy, X-MS-Custom-*]",
+	        &n);
 	if (!names)
 		return;
 	size_t k = 0;

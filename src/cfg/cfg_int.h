@@ -53,6 +53,14 @@ struct cfg_arena *cfg_arena_new(void);
 void cfg_arena_free(struct cfg_arena *a);
 /* Zeroed memory from the load's arena; NULL (and ctx->oom) on failure. */
 void *cfg_alloc(struct cfg_ctx *c, size_t size);
+/* The start of every list key: an arena array for the n items of v (at
+ * least one slot of size bytes), or NULL when v is not a list ("found
+ * map; expected a list of WHAT", fix "write a list: EXAMPLE") or holds
+ * more than max ("N UNIT; at most MAX"), both reported; NULL too when out
+ * of memory. */
+void *cfg_list_alloc(struct cfg_ctx *c, const struct cfg_val *v, size_t max,
+                     size_t size, const char *what, const char *unit,
+                     const char *example, size_t *n);
 char *cfg_strndup(struct cfg_ctx *c, const char *s, size_t len);
 
 /* ---- reporting (cfg_util.c) */

@@ -60,21 +60,12 @@ void cfg_parse_routes(struct cfg_ctx *c, const struct cfg_val *v)
 {
 	if (cfg_is_null(v))
 		return;
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: routes: [{ from: acs, to: genesys, "
-		        "called: '^\\+1425555\\d{4}$' }]",
-		        "found %s; expected a list of routes",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_ROUTES) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu routes; at most %d", n,
-		        CFG_MAX_ROUTES);
-		return;
-	}
-	struct cfg_route *rs = cfg_alloc(c, (n ? n : 1) * sizeof(*rs));
+	size_t n;
+	struct cfg_route *rs = cfg_list_alloc(
+	        c, v, CFG_MAX_ROUTES, sizeof(*rs), "routes", "routes",
+	        "routes: [{ from: acs, to: genesys, called: "
+	        "'^\\+1425555\\d{4}$' }]",
+	        &n);
 	if (!rs)
 		return;
 	size_t k = 0;

@@ -82,21 +82,10 @@ static void parse_peer_names(struct cfg_ctx *c, const struct cfg_val *v,
 {
 	if (cfg_is_null(v))
 		return;
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: peer_names: "
-		        "[\"*.pstnhub.microsoft.com\"]",
-		        "found %s; expected a list of names",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_PEER_NAMES) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu names; at most %d", n,
-		        CFG_MAX_PEER_NAMES);
-		return;
-	}
-	const char **names = cfg_alloc(c, (n ? n : 1) * sizeof(*names));
+	size_t n;
+	const char **names = cfg_list_alloc(
+	        c, v, CFG_MAX_PEER_NAMES, sizeof(*names), "names", "names",
+	        "peer_names: [\"*.pstnhub.microsoft.com\"]", &n);
 	if (!names)
 		return;
 	size_t k = 0;
@@ -289,15 +278,12 @@ static const char *const server_keys[] = {"host", "port"};
 static void parse_servers(struct cfg_ctx *c, const struct cfg_val *v,
                           uint16_t default_port, struct cfg_trunk *t)
 {
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: servers: [sip.example.com, "
-		        "\"10.0.0.5:5061\"]",
-		        "found %s; expected a list of servers",
-		        cfg_node_kind(v->node));
+	size_t n;
+	struct cfg_server *sv = cfg_list_alloc(
+	        c, v, CFG_MAX_SERVERS, sizeof(*sv), "servers", "servers",
+	        "servers: [sip.example.com, \"10.0.0.5:5061\"]", &n);
+	if (!sv)
 		return;
-	}
-	size_t n = cfg_seq_len(v);
 	if (n == 0) {
 		cfg_err(c, v->pos, v->path,
 		        "list at least one server: servers: [host] or "
@@ -305,14 +291,6 @@ static void parse_servers(struct cfg_ctx *c, const struct cfg_val *v,
 		        "empty; a trunk needs at least one server");
 		return;
 	}
-	if (n > CFG_MAX_SERVERS) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu servers; at most %d", n,
-		        CFG_MAX_SERVERS);
-		return;
-	}
-	struct cfg_server *sv = cfg_alloc(c, n * sizeof(*sv));
-	if (!sv)
-		return;
 	size_t k = 0;
 	void *it = NULL;
 	struct cfg_val item;
@@ -375,20 +353,10 @@ static void parse_allow(struct cfg_ctx *c, const struct cfg_val *v,
 		t->n_allow = 0;
 		return;
 	}
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: allow: [52.112.0.0/14, 52.120.0.0/14]",
-		        "found %s; expected a list of CIDR prefixes",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_ALLOW) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu prefixes; at most %d", n,
-		        CFG_MAX_ALLOW);
-		return;
-	}
-	struct cfg_cidr *a = cfg_alloc(c, (n ? n : 1) * sizeof(*a));
+	size_t n;
+	struct cfg_cidr *a = cfg_list_alloc(
+	        c, v, CFG_MAX_ALLOW, sizeof(*a), "CIDR prefixes", "prefixes",
+	        "allow: [52.112.0.0/14, 52.120.0.0/14]", &n);
 	if (!a)
 		return;
 	size_t k = 0;
@@ -432,20 +400,10 @@ static void parse_codes(struct cfg_ctx *c, const struct cfg_val *v,
 		t->n_failover_codes = 0;
 		return;
 	}
-	if (!cfg_is_seq(v)) {
-		cfg_err(c, v->pos, v->path,
-		        "write a list: failover_codes: [408, 503, 504]",
-		        "found %s; expected a list of SIP response codes",
-		        cfg_node_kind(v->node));
-		return;
-	}
-	size_t n = cfg_seq_len(v);
-	if (n > CFG_MAX_CODES) {
-		cfg_err(c, v->pos, v->path, NULL, "%zu codes; at most %d", n,
-		        CFG_MAX_CODES);
-		return;
-	}
-	uint16_t *codes = cfg_alloc(c, (n ? n : 1) * sizeof(*codes));
+	size_t n;
+	uint16_t *codes = cfg_list_alloc(c, v, CFG_MAX_CODES, sizeof(*codes),
+	                                 "SIP response codes", "codes",
+	                                 "failover_codes: [408, 503, 504]", &n);
 	if (!codes)
 		return;
 	size_t k = 0;

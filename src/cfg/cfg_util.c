@@ -343,6 +343,30 @@ size_t cfg_seq_len(const struct cfg_val *v)
 	return cfg_is_seq(v) ? (size_t)fy_node_sequence_item_count(v->node) : 0;
 }
 
+void *cfg_list_alloc(struct cfg_ctx *c, const struct cfg_val *v, size_t max,
+                     size_t size, const char *what, const char *unit,
+                     const char *example, size_t *n)
+{
+	char fix[CFG_TEXT_MAX];
+
+	*n = 0;
+	if (!cfg_is_seq(v)) {
+		snprintf(fix, sizeof(fix), "write a list: %s", example);
+		cfg_err(c, v->pos, v->path, fix,
+		        "found %s; expected a list of %s",
+		        cfg_node_kind(v->node), what);
+		return NULL;
+	}
+	size_t len = cfg_seq_len(v);
+	if (len > max) {
+		cfg_err(c, v->pos, v->path, NULL, "%zu %s; at most %zu", len,
+		        unit, max);
+		return NULL;
+	}
+	*n = len;
+	return cfg_alloc(c, (len ? len : 1) * size);
+}
+
 /* ---------------------------------------------------------------- scalars */
 
 bool cfg_text(struct cfg_ctx *c, const struct cfg_val *v, char *buf, size_t cap)
