@@ -164,8 +164,7 @@ static size_t build_options(struct pinger *p, struct ping *pg, char *out,
 	sip_build_hdr(&b, SIP_HDR_SUPPORTED, PL(TB_SUPPORTED));
 	sip_build_hdr(&b, SIP_HDR_USER_AGENT, PL(TB_SERVER));
 	if (p->t->profile == CFG_PROFILE_ACS)
-		sip_build_hdr(&b, SIP_HDR_X_MS_SBC,
-		              PL(TB_X_MS_SBC));
+		sip_build_hdr(&b, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
 	return sip_build_finish(&b, PL_NULL);
 }
 

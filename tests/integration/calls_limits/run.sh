@@ -8,6 +8,8 @@
 #     Retry-After <= 20.
 #  3. dial_timeout: 1s: an unanswered call gets 408 after a second, and the
 #     callee gets a CANCEL.
+#  4. a loop: a route whose trunk is trunkbridge itself; the INVITE that
+#     comes back (top Via ours) gets 482, which the caller receives.
 # Each outcome is read from trunkbridge's CDR and log. TCP (generic trunks),
 # loopback only; processes stopped by PID.
 set -euo pipefail
@@ -52,10 +54,17 @@ trunks:
     transport: tcp
     servers: [ "127.0.0.6:$p_ring" ]
     dial_timeout: 1s
+  self:
+    profile: generic
+    transport: tcp
+    servers: [ "127.0.0.1:$tb_port" ]
+    allow: [ 127.0.0.1/32 ]
+    options_interval: 1h
 routes:
   - { from: carrier, to: one, called: '^\+14255550100$' }
   - { from: carrier, to: rate, called: '^\+14255550200$' }
   - { from: carrier, to: ring, called: '^\+14255550300$' }
+  - { from: carrier, to: self, called: '^\+14255550400$' }
 cdr: { store: 'sqlite:$work/cdr.db' }
 YAML
 uas() { # ip port scenario (runs until the cleanup stops it)
@@ -110,3 +119,10 @@ row=$(q "select final_status, hangup_by, (end_ms - start_ms) >= 900 and (end_ms 
 [ "$row" = "408|trunkbridge|1" ] || fail "dial_timeout: row '$row', expected 408|trunkbridge|1 (ended after about 1 s)"
 grep -q '^CANCEL ' "$work/uas-127.0.0.6.log" || fail "dial_timeout: the callee got no CANCEL"
 echo "ok: dial_timeout 1s: 408 to the caller after $(( ($(date +%s%N) - start) / 1000000 )) ms, CANCEL to the callee"
+
+# 4. a route back into trunkbridge itself
+uac +14255550400 1 1
+got=$(q "select in_trunk || '>' || coalesce(out_trunk, '-') || ':' || final_status from cdr where in_called = '+14255550400' order by in_trunk")
+[ "$got" = "$(printf 'carrier>self:482\nself>-:482')" ] || fail "loop: rows are '$got', expected carrier>self:482 and self>-:482"
+grep -q 'event=call_end .*status=482 .*reason="loop: the INVITE came from us"' "$work/tb.log" || fail "loop: not logged as a loop"
+echo "ok: a route back into trunkbridge: the looped INVITE got 482, and so did the caller"
