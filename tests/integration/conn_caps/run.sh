@@ -80,7 +80,7 @@ echo "ok: a peer on 127.0.0.2 got 3 OPTIONS answered during the flood"
 wait "$flood_pid" || true
 out=$(cat "$work/flood.out")
 echo "flood: $out"
-half=$(echo "$out" | sed 's/.*open_at_0.5s=\([0-9]*\).*/\1/')
+half=$(echo "$out" | sed 's/.*open_settled=\([0-9]*\).*/\1/')
 hold=$(echo "$out" | sed 's/.*open_at_hold=\([0-9]*\).*/\1/')
 [ -n "$half" ] && [ "$half" -le 64 ] || fail "more than 64 connections from one source kept: $half"
 [ "$hold" -eq 0 ] || fail "$hold idle connections survived the 2 s TLS handshake timeout"
