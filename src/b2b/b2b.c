@@ -165,18 +165,20 @@ int b2b_trunk_of(const struct b2b *b, const struct sockaddr *sa)
 	const struct tb_config *cfg = b->cfg;
 	uint8_t a[16];
 	int fam, open = -1;
-	bool lists = false;
 
 	if (sa->sa_family == AF_INET) {
-		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		struct sockaddr_in s4; /* copied: sa may be less aligned */
+		memcpy(&s4, sa, sizeof(s4));
+		memcpy(a, &s4.sin_addr, 4);
 		fam = 4;
 	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			memcpy(a, &s6->sin6_addr.s6_addr[12], 4);
+		struct sockaddr_in6 s6;
+		memcpy(&s6, sa, sizeof(s6));
+		if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr)) {
+			memcpy(a, &s6.sin6_addr.s6_addr[12], 4);
 			fam = 4;
 		} else {
-			memcpy(a, &s6->sin6_addr, 16);
+			memcpy(a, &s6.sin6_addr, 16);
 			fam = 6;
 		}
 	} else {
@@ -189,15 +191,12 @@ int b2b_trunk_of(const struct b2b *b, const struct sockaddr *sa)
 				open = (int)i;
 			continue;
 		}
-		lists = true;
 		for (size_t k = 0; k < t->n_allow; k++) {
 			if (cidr_has(&t->allow[k], a, fam))
 				return (int)i;
 		}
 	}
-	if (open >= 0)
-		return open;
-	return lists ? -1 : -1;
+	return open; /* -1: no trunk takes this source */
 }
 
 void b2b_reply(struct b2b *b, struct sip_tx *tx, const struct sip_msg *m,

@@ -24,6 +24,7 @@ enum tb_log_level tb_log_level_from_env(void);
 
 void tb_log(const char *level, const char *event, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-void tb_logv(const char *level, const char *event, const char *fmt, va_list ap);
+void tb_logv(const char *level, const char *event, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 #endif
