@@ -26,3 +26,19 @@ wait_port() {
 	done
 	return 1
 }
+
+# stop_clean PID LOG: SIGTERM trunkbridge; it must exit 0 within 10 s with
+# no sanitizer report in its log (the ASan build of the tests leaks nothing
+# and reads nothing freed on the way out).
+stop_clean() {
+	kill -TERM "$1" 2>/dev/null || return 1
+	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$1" 2>/dev/null; then echo "trunkbridge still running 10 s after SIGTERM"; return 1; fi
+	local rc=0
+	wait "$1" 2>/dev/null || rc=$?
+	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$2"; then
+		grep -m1 'SUMMARY: \|runtime error:' "$2"
+		return 1
+	fi
+	[ "$rc" -eq 0 ] || { echo "trunkbridge exited $rc on SIGTERM"; return 1; }
+}

@@ -38,7 +38,8 @@ sipp -sf "$here/uas.xml" -t t1 -i 127.0.0.4 -p "$uas_port" -nostdin -timeout 30 
 	-error_file "$work/uas.err" >/dev/null 2>&1 &
 pids+=($!)
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
-pids+=($!)
+tb_pid=$!
+pids+=($tb_pid)
 wait_port "$tb_port" 10 || fail "trunkbridge did not listen"
 sleep 0.5
 
@@ -63,3 +64,6 @@ case "$row" in
 esac
 grep -q 'event=call_session_expired .*interval_s=2' "$work/tb.log" || fail "no call_session_expired log line"
 echo "ok: CDR: answered, hung up by trunkbridge, reason SIP;cause=408 session timer expired"
+
+stop_clean "$tb_pid" "$work/tb.log" || fail "shutdown (see above)"
+echo "ok: trunkbridge stopped cleanly on SIGTERM (exit 0, no sanitizer report)"

@@ -82,7 +82,8 @@ uas 127.0.0.4 "$p_one" uas_answer.xml
 uas 127.0.0.5 "$p_rate" uas_answer.xml
 uas 127.0.0.6 "$p_ring" uas_ring.xml
 "$tb" run -c "$work/tb.yaml" 2>"$work/tb.log" &
-pids+=($!)
+tb_pid=$!
+pids+=($tb_pid)
 wait_port "$tb_port" 10 || fail "trunkbridge did not listen"
 sleep 0.5
 
@@ -126,3 +127,6 @@ got=$(q "select in_trunk || '>' || coalesce(out_trunk, '-') || ':' || final_stat
 [ "$got" = "$(printf 'carrier>self:482\nself>-:482')" ] || fail "loop: rows are '$got', expected carrier>self:482 and self>-:482"
 grep -q 'event=call_end .*status=482 .*reason="loop: the INVITE came from us"' "$work/tb.log" || fail "loop: not logged as a loop"
 echo "ok: a route back into trunkbridge: the looped INVITE got 482, and so did the caller"
+
+stop_clean "$tb_pid" "$work/tb.log" || fail "shutdown (see above)"
+echo "ok: trunkbridge stopped cleanly on SIGTERM (exit 0, no sanitizer report)"
