@@ -86,6 +86,7 @@ struct b2b *b2b_new(const struct b2b_env *env)
 	if (!b)
 		return NULL;
 	b->env = *env;
+	b->open_trunk = -1;
 	b->bucket = calloc(B2B_BUCKETS, sizeof(*b->bucket));
 	if (!b->bucket || RAND_bytes(r, sizeof(r)) != 1) {
 		free(b->bucket);
@@ -100,6 +101,24 @@ struct b2b *b2b_new(const struct b2b_env *env)
 void b2b_set_config(struct b2b *b, struct tb_config *cfg,
                     struct route_table *routes, struct tls_profile **tls)
 {
+	struct cidr_set *allow = cidr_set_new();
+	int open = -1;
+	for (size_t i = 0; allow && i < cfg->n_trunks; i++) {
+		const struct cfg_trunk *t = &cfg->trunks[i];
+		if (t->n_allow == 0 && open < 0)
+			open = (int)i;
+		for (size_t k = 0; k < t->n_allow; k++)
+			cidr_set_add(allow, t->allow[k].family,
+			             t->allow[k].addr, t->allow[k].prefix,
+			             (int)i);
+	}
+	if (allow && cidr_set_build(allow) == 0) {
+		cidr_set_free(b->allow);
+		b->allow = allow;
+		b->open_trunk = open;
+	} else {
+		cidr_set_free(allow); /* out of memory: the old lists stay */
+	}
 	cfg_ref(cfg);
 	cfg_free(b->cfg);
 	b->cfg = cfg;
@@ -135,6 +154,7 @@ void b2b_free(struct b2b *b)
 			tls_profile_unref(b->tls[i]);
 	}
 	route_table_free(b->routes);
+	cidr_set_free(b->allow);
 	cfg_free(b->cfg);
 	free(b->bucket);
 	free(b);
@@ -145,58 +165,13 @@ const struct b2b_stats *b2b_stats(const struct b2b *b)
 	return &b->st;
 }
 
-static bool cidr_has(const struct cfg_cidr *c, const uint8_t *a, int fam)
-{
-	if (c->family != fam)
-		return false;
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
-	if (memcmp(c->addr, a, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-		if ((c->addr[full] & mask) != (a[full] & mask))
-			return false;
-	}
-	return true;
-}
-
 int b2b_trunk_of(const struct b2b *b, const struct sockaddr *sa)
 {
-	const struct tb_config *cfg = b->cfg;
-	uint8_t a[16];
-	int fam, open = -1;
+	/* the most specific prefix of any trunk's list (equal prefixes: the
+	 * trunk first in the file), else the first trunk without a list */
+	int t = b->allow ? cidr_set_lookup_sa(b->allow, sa) : -1;
 
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in s4; /* copied: sa may be less aligned */
-		memcpy(&s4, sa, sizeof(s4));
-		memcpy(a, &s4.sin_addr, 4);
-		fam = 4;
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 s6;
-		memcpy(&s6, sa, sizeof(s6));
-		if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr)) {
-			memcpy(a, &s6.sin6_addr.s6_addr[12], 4);
-			fam = 4;
-		} else {
-			memcpy(a, &s6.sin6_addr, 16);
-			fam = 6;
-		}
-	} else {
-		return -1;
-	}
-	for (size_t i = 0; i < cfg->n_trunks; i++) {
-		const struct cfg_trunk *t = &cfg->trunks[i];
-		if (t->n_allow == 0) {
-			if (open < 0)
-				open = (int)i;
-			continue;
-		}
-		for (size_t k = 0; k < t->n_allow; k++) {
-			if (cidr_has(&t->allow[k], a, fam))
-				return (int)i;
-		}
-	}
-	return open; /* -1: no trunk takes this source */
+	return t >= 0 ? t : b->open_trunk;
 }
 
 void b2b_reply(struct b2b *b, struct sip_tx *tx, const struct sip_msg *m,

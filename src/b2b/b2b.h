@@ -80,9 +80,10 @@ void b2b_free(struct b2b *b);
 void b2b_set_config(struct b2b *b, struct tb_config *cfg,
                     struct route_table *routes, struct tls_profile **tls);
 
-/* The trunk a source address belongs to by the allow-lists (in file
- * order; a trunk without a list takes any source, after those with one).
- * -1 when some trunk has a list and none holds the address. */
+/* The trunk a source address belongs to by the allow-lists: the most
+ * specific prefix of any trunk's list (equal prefixes: the trunk first in
+ * the file); else the first trunk without a list; -1 when there is none.
+ * No allocation (a binary search per prefix length). */
 int b2b_trunk_of(const struct b2b *b, const struct sockaddr *sa);
 
 /* A request that passed parsing and validation (the caller answers

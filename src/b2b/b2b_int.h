@@ -6,6 +6,7 @@
 #include "b2b/number.h"
 #include "sip/msg/sip_build.h"
 #include "sip/msg/sip_decode.h"
+#include "trunk/cidr.h"
 
 #include <event2/event.h>
 
@@ -29,6 +30,8 @@ struct b2b {
 	struct b2b_env env;
 	struct tb_config *cfg; /* generation for new calls */
 	struct route_table *routes;
+	struct cidr_set *allow; /* every trunk's allow list -> its index */
+	int open_trunk;         /* first trunk without a list, or -1 */
 	struct tls_profile *tls[B2B_MAX_TRUNK];
 	struct leg **bucket; /* by our tag */
 	struct call *calls;  /* every live call (list) */
