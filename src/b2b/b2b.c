@@ -228,14 +228,11 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 		b2b_call_cancel(b, tx);
 		b2b_after(b);
 		return true;
-	case SIP_TX_REQ_NO_MATCH_ACK: {
-		struct leg *l = b2b_hash_find(b, m->to.tag);
-		if (l &&
-		    pl_eq(m->call_id, pl_make(l->call_id, strlen(l->call_id))))
-			b2b_call_ack(b, l, m);
-		b2b_after(b);
+	case SIP_TX_REQ_NO_MATCH_ACK:
+		/* the ACK of a 2xx we sent (to the INVITE or a relayed
+		 * re-INVITE): the far leg was ACKed when its 2xx came, so
+		 * nothing crosses */
 		return true;
-	}
 	case SIP_TX_REQ_OVERLOAD: {
 		/* over limits.max_transactions: 503 without a transaction */
 		char out[4096];

@@ -41,6 +41,10 @@ struct b2b {
 	char seed[12]; /* random hex, prefix of our tags and branches */
 	uint64_t seq;
 	bool closing; /* b2b_shutdown ran: no more sending */
+	/* every message a call builds is built here, then copied by the
+	 * transaction layer or written to the connection: one loop, one
+	 * message at a time, nothing allocated per message */
+	char msg[B2B_MSG_MAX];
 };
 
 /* One side of a call: one dialog. */
@@ -183,7 +187,6 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
                      struct sip_msg *m, struct sip_tx *tx, int trunk);
 void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
                         struct sip_msg *m, struct sip_tx *tx);
-void b2b_call_ack(struct b2b *b, struct leg *l, struct sip_msg *m);
 void b2b_call_cancel(struct b2b *b, struct sip_tx *inv_tx);
 /* shutdown: end every call; force: free them whatever is pending */
 void b2b_call_end_all(struct b2b *b, bool force);

@@ -145,9 +145,7 @@ static void a_respond(struct call *c, uint16_t status, struct pl reason,
 	if (!c->ainv_tx || !c->ainv ||
 	    b2b_reparse(c->ainv, c->ainv_len, &m, hdrs, B2B_HDRS) != 0)
 		return;
-	out = malloc(B2B_MSG_MAX);
-	if (!out)
-		return;
+	out = c->b->msg;
 	sip_build_init(&bd, out, B2B_MSG_MAX);
 	sip_tx_response_head(&bd, &m, sip_tx_dest(c->ainv_tx), status, reason,
 	                     status > 100 ? pl_make(a->ltag, strlen(a->ltag))
@@ -176,7 +174,6 @@ static void a_respond(struct call *c, uint16_t status, struct pl reason,
 	else
 		tb_log("error", "build_failed", "call=%s status=%u", c->id,
 		       (unsigned)status);
-	free(out);
 }
 
 /* The final answer to A ends the INVITE; A's copy is no longer needed. */
@@ -289,9 +286,7 @@ static void send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
 
 	if (!l->rtag || !l->target || c->b->closing)
 		return;
-	out = malloc(B2B_MSG_MAX);
-	if (!out)
-		return;
+	out = c->b->msg;
 	if (reason) {
 		int n = snprintf(xr, sizeof(xr), "Reason: %s\r\n", reason);
 		if (n > 0 && (size_t)n < sizeof(xr))
@@ -301,7 +296,6 @@ static void send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
 	                             extra, PL_NULL, PL_NULL, out, B2B_MSG_MAX);
 	if (n)
 		b2b_leg_send(l, out, n, false, NULL, NULL, NULL);
-	free(out);
 }
 
 /* ---- timers ---- */
@@ -518,14 +512,13 @@ static void send_b_invite(struct call *c)
 {
 	struct sip_hdr hdrs[B2B_HDRS];
 	struct sip_msg m;
-	char *out = malloc(B2B_MSG_MAX);
+	char *out = c->b->msg;
 	size_t n = 0;
 
-	if (out && c->ainv &&
+	if (c->ainv &&
 	    b2b_reparse(c->ainv, c->ainv_len, &m, hdrs, B2B_HDRS) == 0)
 		n = build_b_invite(c, &m, out, B2B_MSG_MAX);
 	if (!n) {
-		free(out);
 		fail(c, 500, PL_NULL, NULL, "could not build the INVITE", NULL,
 		     NULL);
 		return;
@@ -543,23 +536,17 @@ static void send_b_invite(struct call *c)
 		c->last_status = 503;
 		start_attempt(c);
 	}
-	free(out);
 	c->pending--;
 }
 
-static void on_b_connect(void *arg, struct tp_conn *conn, bool ok,
-                         const char *reason)
+/* Leg B's next hop is reachable (ok) or not: send the INVITE, or go on to
+ * the next server. The end of one pending connect or resolve. */
+static void b_reached(struct call *c, bool ok, const char *reason)
 {
-	struct call *c = arg;
 	const struct cfg_trunk *t = c->bl.trunk;
 
-	if (ok && conn) {
-		if (c->bl.conn)
-			tp_conn_unref(c->bl.conn);
-		c->bl.conn = tp_conn_ref(conn);
-	}
 	if (c->state == CALL_CALLING && !c->cancelled && !c->b->closing) {
-		if (ok && conn) {
+		if (ok) {
 			send_b_invite(c);
 		} else {
 			tb_log("warn", "call_failover",
@@ -575,27 +562,30 @@ static void on_b_connect(void *arg, struct tp_conn *conn, bool ok,
 	b2b_call_unpend(c);
 }
 
-static void on_b_resolve(void *arg, const struct sockaddr *sa, socklen_t salen,
+static void on_b_connect(void *arg, struct tp_conn *conn, bool ok,
                          const char *reason)
 {
 	struct call *c = arg;
 
-	if (c->state == CALL_CALLING && !c->cancelled && !c->b->closing) {
-		if (sa && salen <= sizeof(c->bl.udp)) {
-			memcpy(&c->bl.udp, sa, salen);
-			c->bl.udp_len = salen;
-			send_b_invite(c);
-		} else {
-			tb_log("warn", "call_failover",
-			       "call=%s trunk=%s reason=\"%s\"", c->id,
-			       c->bl.trunk->name,
-			       reason ? reason : "no address");
-			c->last_status = 503;
-			start_attempt(c);
-		}
-		b2b_after(c->b);
+	if (ok && conn) {
+		if (c->bl.conn)
+			tp_conn_unref(c->bl.conn);
+		c->bl.conn = tp_conn_ref(conn);
 	}
-	b2b_call_unpend(c);
+	b_reached(c, ok && conn, reason);
+}
+
+static void on_b_resolve(void *arg, const struct sockaddr *sa, socklen_t salen,
+                         const char *reason)
+{
+	struct call *c = arg;
+	bool ok = sa && salen <= sizeof(c->bl.udp);
+
+	if (ok) {
+		memcpy(&c->bl.udp, sa, salen);
+		c->bl.udp_len = salen;
+	}
+	b_reached(c, ok, reason ? reason : "no address");
 }
 
 /* The next server of the trunk, in order; when none is left, the last
@@ -666,17 +656,14 @@ static void prack(struct call *c, const struct sip_msg *resp)
 		return;
 	int xn = snprintf(xr, sizeof(xr), "RAck: %u %u INVITE\r\n",
 	                  (unsigned)rseq, (unsigned)c->binv_cseq);
-	out = malloc(B2B_MSG_MAX);
-	if (!out || xn <= 0) {
-		free(out);
+	if (xn <= 0)
 		return;
-	}
+	out = c->b->msg;
 	size_t n = b2b_build_request(c->b, &c->bl, PL("PRACK"), ++c->bl.lcseq,
 	                             NULL, pl_make(xr, (size_t)xn), PL_NULL,
 	                             PL_NULL, out, B2B_MSG_MAX);
 	if (n)
 		b2b_leg_send(&c->bl, out, n, false, NULL, NULL, NULL);
-	free(out);
 }
 
 /* Leg B's dialog state from a response that creates or confirms it. */
@@ -703,10 +690,8 @@ static void ack_and_bye(struct call *c, const struct sip_msg *resp)
 	struct leg *l = &c->bl;
 	char *save_tag = l->rtag, *save_target = l->target,
 	     *save_routes = l->routes;
-	char *out = malloc(B2B_MSG_MAX);
+	char *out = c->b->msg;
 
-	if (!out)
-		return;
 	l->rtag = b2b_strdup_pl(resp->to.tag);
 	l->target = b2b_strdup(save_target);
 	l->routes = NULL;
@@ -728,19 +713,15 @@ static void ack_and_bye(struct call *c, const struct sip_msg *resp)
 	l->rtag = save_tag;
 	l->target = save_target;
 	l->routes = save_routes;
-	free(out);
 }
 
 static void send_ack(struct call *c, struct leg *l, uint32_t cseq)
 {
-	char *out = malloc(B2B_MSG_MAX);
+	char *out = c->b->msg;
 
-	if (!out)
-		return;
 	size_t n = b2b_build_ack(c->b, l, cseq, out, B2B_MSG_MAX);
 	if (n)
 		b2b_leg_send(l, out, n, true, NULL, NULL, NULL);
-	free(out);
 }
 
 static bool failover_code(const struct cfg_trunk *t, uint16_t st)
@@ -1102,7 +1083,7 @@ done:
 	check_free(c);
 }
 
-/* ---- CANCEL and ACK from A ---- */
+/* ---- CANCEL from A ---- */
 
 void b2b_call_cancel(struct b2b *b, struct sip_tx *inv_tx)
 {
@@ -1118,15 +1099,6 @@ void b2b_call_cancel(struct b2b *b, struct sip_tx *inv_tx)
 	a_final(c, 487, PL_NULL, NULL, NULL, NULL);
 	finish(c, 487, CDR_HANGUP_CALLER, "cancelled by the caller");
 	check_free(c);
-}
-
-void b2b_call_ack(struct b2b *b, struct leg *l, struct sip_msg *m)
-{
-	(void)b;
-	(void)l;
-	(void)m;
-	/* the 2xx ACK of leg A (or of a relayed re-INVITE): the far leg
-	 * was ACKed when its 2xx came; nothing crosses */
 }
 
 /* ---- in-dialog requests ---- */
@@ -1162,8 +1134,8 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 	if (status < 200)
 		return;
 	c->pending++;
-	char *out = malloc(B2B_MSG_MAX);
-	if (out && b2b_reparse(r->req, r->req_len, &m, hdrs, B2B_HDRS) == 0) {
+	char *out = c->b->msg;
+	if (b2b_reparse(r->req, r->req_len, &m, hdrs, B2B_HDRS) == 0) {
 		bool ok2xx = status < 300;
 		bool sess = r->method == SIP_METHOD_INVITE ||
 		            r->method == SIP_METHOD_UPDATE;
@@ -1194,7 +1166,6 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 		if (n)
 			sip_tx_respond(r->stx, status, out, n);
 	}
-	free(out);
 	relay_free(c, r);
 	b2b_after(c->b);
 	b2b_call_unpend(c);
@@ -1205,11 +1176,10 @@ static void relay(struct call *c, struct leg *from, struct sip_msg *m,
 {
 	struct leg *to = from->is_a ? &c->bl : &c->a;
 	struct relay *r = calloc(1, sizeof(*r));
-	char *out = malloc(B2B_MSG_MAX);
+	char *out = c->b->msg;
 
-	if (!r || !out || !to->rtag || !to->target) {
+	if (!r || !to->rtag || !to->target) {
 		free(r);
-		free(out);
 		b2b_reply(c->b, tx, m,
 		          m->method_id == SIP_METHOD_INVITE ? 491 : 481, NULL,
 		          NULL);
@@ -1222,7 +1192,6 @@ static void relay(struct call *c, struct leg *from, struct sip_msg *m,
 	r->req = malloc(m->raw.l);
 	if (!r->req) {
 		free(r);
-		free(out);
 		b2b_reply(c->b, tx, m, 500, NULL, NULL);
 		return;
 	}
@@ -1240,7 +1209,6 @@ static void relay(struct call *c, struct leg *from, struct sip_msg *m,
 		relay_free(c, r);
 	}
 	c->pending--;
-	free(out);
 }
 
 void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
