@@ -51,6 +51,7 @@ struct b2b {
 struct leg {
 	struct call *c;
 	struct leg *hnext; /* bucket chain */
+	struct leg *lnext; /* every leg of the call (c->legs) */
 	bool is_a;         /* the leg that called in (we are its UAS) */
 	bool hashed;
 	char ltag[32]; /* our tag */
@@ -98,7 +99,10 @@ struct call {
 	struct tb_config *cfg; /* the generation the call started under */
 	enum call_state state;
 	char id[40];
-	struct leg a, bl;
+	struct leg *legs;    /* every leg the call made or took (owned) */
+	struct leg *a;       /* the calling side (after a transfer: the kept or
+	                        new leg in its place) */
+	struct leg *bl;      /* the called side */
 	int in_use, out_use; /* indexes in b->use, -1 none */
 	/* leg A's INVITE: a copy for building answers, its transaction */
 	char *ainv;
@@ -178,6 +182,8 @@ int b2b_leg_send(struct leg *l, const char *buf, size_t len, bool ack,
 void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
                     bool reverse);
 void b2b_leg_clear(struct leg *l);
+/* A new zeroed leg of c, linked into c->legs; NULL when out of memory. */
+struct leg *b2b_leg_new(struct call *c);
 /* Our Contact on leg l (made when written: the same for every call but
  * toward ACS, where it carries the calling number). */
 void b2b_put_contact(struct sip_build *bd, const struct leg *l);

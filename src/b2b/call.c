@@ -45,15 +45,19 @@ static void call_free(struct call *c)
 		b->calls = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	b2b_hash_del(b, &c->a);
-	b2b_hash_del(b, &c->bl);
+	for (struct leg *l = c->legs; l; l = l->lnext)
+		b2b_hash_del(b, l);
 	drop_transactions(c);
 	if (c->dial_timer)
 		event_free(c->dial_timer);
 	if (c->se_timer)
 		event_free(c->se_timer);
-	b2b_leg_clear(&c->a);
-	b2b_leg_clear(&c->bl);
+	while (c->legs) {
+		struct leg *l = c->legs;
+		c->legs = l->lnext;
+		b2b_leg_clear(l);
+		free(l);
+	}
 	free(c->ainv);
 	cfg_free(c->cfg);
 	free(c);
@@ -140,7 +144,7 @@ static void a_respond(struct call *c, uint16_t status, struct pl reason,
 	struct sip_msg m;
 	struct sip_build bd;
 	char *out;
-	struct leg *a = &c->a;
+	struct leg *a = c->a;
 
 	if (!c->ainv_tx || !c->ainv ||
 	    b2b_reparse(c->ainv, c->ainv_len, &m, hdrs, B2B_HDRS) != 0)
@@ -199,10 +203,10 @@ static void write_cdr(struct call *c)
 	c->cdr_done = true;
 	memset(&r, 0, sizeof(r));
 	r.call_id = c->id;
-	r.in_trunk = c->a.trunk ? c->a.trunk->name : NULL;
-	r.out_trunk = c->bl.trunk ? c->bl.trunk->name : NULL;
-	r.in_call_id = c->a.call_id;
-	r.out_call_id = c->bl.call_id;
+	r.in_trunk = c->a->trunk ? c->a->trunk->name : NULL;
+	r.out_trunk = c->bl->trunk ? c->bl->trunk->name : NULL;
+	r.in_call_id = c->a->call_id;
+	r.out_call_id = c->bl->call_id;
 	r.in_calling = c->in_calling;
 	r.in_called = c->in_called;
 	r.out_calling = c->out_calling;
@@ -254,8 +258,8 @@ static void finish(struct call *c, int status, enum cdr_hangup by,
 	tb_log("info", "call_end",
 	       "call=%s in_trunk=%s out_trunk=%s status=%d hangup_by=%s "
 	       "duration_ms=%lld failover_attempts=%d reason=\"%s\"",
-	       c->id, c->a.trunk ? c->a.trunk->name : "-",
-	       c->bl.trunk ? c->bl.trunk->name : "-", status,
+	       c->id, c->a->trunk ? c->a->trunk->name : "-",
+	       c->bl->trunk ? c->bl->trunk->name : "-", status,
 	       cdr_hangup_name(by),
 	       (long long)cdr_duration_ms(c->answer_ms, c->end_ms),
 	       c->attempts > 0 ? c->attempts - 1 : 0, c->reason);
@@ -309,7 +313,7 @@ static void on_dial_timeout(evutil_socket_t fd, short what, void *arg)
 	if (c->state != CALL_CALLING && c->state != CALL_ROUTING)
 		return;
 	tb_log("info", "call_dial_timeout", "call=%s timeout_ms=%u", c->id,
-	       (unsigned)c->bl.trunk->dial_timeout_ms);
+	       (unsigned)c->bl->trunk->dial_timeout_ms);
 	c->cancelled = true;
 	if (c->binv_tx && c->binv_open)
 		sip_tx_cancel(c->binv_tx);
@@ -330,8 +334,8 @@ static void on_session_expired(evutil_socket_t fd, short what, void *arg)
 		return;
 	tb_log("info", "call_session_expired", "call=%s interval_s=%u", c->id,
 	       (unsigned)c->se_s);
-	send_bye(c, &c->a, NULL, why);
-	send_bye(c, &c->bl, NULL, why);
+	send_bye(c, c->a, NULL, why);
+	send_bye(c, c->bl, NULL, why);
 	snprintf(c->reason, sizeof(c->reason), "%s", why);
 	finish(c, 200, CDR_HANGUP_TRUNKBRIDGE, NULL);
 	b2b_after(c->b);
@@ -394,7 +398,7 @@ static void numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
 /* Request-URI and To of leg B toward server s of its trunk. */
 static int b_addresses(struct call *c, size_t s, const char *called)
 {
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 	const struct cfg_trunk *t = l->trunk;
 	const struct cfg_server *sv = &t->servers[s];
 	const char *tpn = t->transport == CFG_TRANSPORT_TLS   ? "tls"
@@ -457,7 +461,7 @@ static int b_addresses(struct call *c, size_t s, const char *called)
 static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
                              char *out, size_t cap)
 {
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 	const struct cfg_trunk *t = l->trunk;
 	struct sip_build bd;
 	char br[48];
@@ -531,7 +535,7 @@ static void send_b_invite(struct call *c)
 	c->attempts++;
 	c->binv_open = true;
 	c->pending++; /* guard: the send may report at once */
-	if (b2b_leg_send(&c->bl, out, n, false, on_binv, c, &c->binv_tx) != 0) {
+	if (b2b_leg_send(c->bl, out, n, false, on_binv, c, &c->binv_tx) != 0) {
 		c->binv_open = false;
 		c->last_status = 503;
 		start_attempt(c);
@@ -543,7 +547,7 @@ static void send_b_invite(struct call *c)
  * the next server. The end of one pending connect or resolve. */
 static void b_reached(struct call *c, bool ok, const char *reason)
 {
-	const struct cfg_trunk *t = c->bl.trunk;
+	const struct cfg_trunk *t = c->bl->trunk;
 
 	if (c->state == CALL_CALLING && !c->cancelled && !c->b->closing) {
 		if (ok) {
@@ -568,9 +572,9 @@ static void on_b_connect(void *arg, struct tp_conn *conn, bool ok,
 	struct call *c = arg;
 
 	if (ok && conn) {
-		if (c->bl.conn)
-			tp_conn_unref(c->bl.conn);
-		c->bl.conn = tp_conn_ref(conn);
+		if (c->bl->conn)
+			tp_conn_unref(c->bl->conn);
+		c->bl->conn = tp_conn_ref(conn);
 	}
 	b_reached(c, ok && conn, reason);
 }
@@ -579,11 +583,11 @@ static void on_b_resolve(void *arg, const struct sockaddr *sa, socklen_t salen,
                          const char *reason)
 {
 	struct call *c = arg;
-	bool ok = sa && salen <= sizeof(c->bl.udp);
+	bool ok = sa && salen <= sizeof(c->bl->udp);
 
 	if (ok) {
-		memcpy(&c->bl.udp, sa, salen);
-		c->bl.udp_len = salen;
+		memcpy(&c->bl->udp, sa, salen);
+		c->bl->udp_len = salen;
 	}
 	b_reached(c, ok, reason ? reason : "no address");
 }
@@ -592,7 +596,7 @@ static void on_b_resolve(void *arg, const struct sockaddr *sa, socklen_t salen,
  * failure goes to A. */
 static void start_attempt(struct call *c)
 {
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 	const struct cfg_trunk *t = l->trunk;
 	struct b2b *b = c->b;
 	char err[256];
@@ -659,17 +663,17 @@ static void prack(struct call *c, const struct sip_msg *resp)
 	if (xn <= 0)
 		return;
 	out = c->b->msg;
-	size_t n = b2b_build_request(c->b, &c->bl, PL("PRACK"), ++c->bl.lcseq,
+	size_t n = b2b_build_request(c->b, c->bl, PL("PRACK"), ++c->bl->lcseq,
 	                             NULL, pl_make(xr, (size_t)xn), PL_NULL,
 	                             PL_NULL, out, B2B_MSG_MAX);
 	if (n)
-		b2b_leg_send(&c->bl, out, n, false, NULL, NULL, NULL);
+		b2b_leg_send(c->bl, out, n, false, NULL, NULL, NULL);
 }
 
 /* Leg B's dialog state from a response that creates or confirms it. */
 static void b_dialog(struct call *c, const struct sip_msg *resp)
 {
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 
 	if (pl_isset(resp->to.tag) &&
 	    (!l->rtag ||
@@ -687,7 +691,7 @@ static void b_dialog(struct call *c, const struct sip_msg *resp)
  * end that dialog (RFC 3261 13.2.2.4). */
 static void ack_and_bye(struct call *c, const struct sip_msg *resp)
 {
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 	char *save_tag = l->rtag, *save_target = l->target,
 	     *save_routes = l->routes;
 	char *out = c->b->msg;
@@ -740,7 +744,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 {
 	struct call *c = arg;
 	struct b2b *b = c->b;
-	const struct cfg_trunk *t = c->bl.trunk;
+	const struct cfg_trunk *t = c->bl->trunk;
 
 	if (tx && tx != c->binv_tx)
 		return; /* an earlier attempt's transaction */
@@ -764,10 +768,9 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 			goto out;
 		if (c->state == CALL_ANSWERED &&
 		    pl_eq(resp->to.tag,
-		          pl_make(c->bl.rtag ? c->bl.rtag : "",
-		                  c->bl.rtag ? strlen(c->bl.rtag) : 0))) {
-			send_ack(c, &c->bl,
-			         c->binv_cseq); /* a retransmission */
+		          pl_make(c->bl->rtag ? c->bl->rtag : "",
+		                  c->bl->rtag ? strlen(c->bl->rtag) : 0))) {
+			send_ack(c, c->bl, c->binv_cseq); /* a retransmission */
 			goto out;
 		}
 		if (c->state != CALL_CALLING || c->cancelled) {
@@ -777,7 +780,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		}
 		c->binv_open = false;
 		b_dialog(c, resp);
-		send_ack(c, &c->bl, c->binv_cseq);
+		send_ack(c, c->bl, c->binv_cseq);
 		c->state = CALL_ANSWERED;
 		c->answer_ms = (int64_t)b2b_wall_ms();
 		snprintf(c->answered_by, sizeof(c->answered_by), "%s:%u",
@@ -792,7 +795,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		session_timer(c, resp);
 		tb_log("info", "call_answered",
 		       "call=%s in_trunk=%s out_trunk=%s answered_by=%s", c->id,
-		       c->a.trunk->name, t->name, c->answered_by);
+		       c->a->trunk->name, t->name, c->answered_by);
 		goto out;
 	}
 	/* a failure: 3xx-6xx, or 408/503 from the layer (resp NULL) */
@@ -866,6 +869,18 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		return;
 	}
 	c->b = b;
+	c->a = b2b_leg_new(c);
+	c->bl = b2b_leg_new(c);
+	if (!c->a || !c->bl) {
+		while (c->legs) {
+			struct leg *l = c->legs;
+			c->legs = l->lnext;
+			free(l);
+		}
+		free(c);
+		b2b_reply(b, tx, m, 500, NULL, NULL);
+		return;
+	}
 	c->cfg = cfg_ref(b->cfg);
 	c->in_use = c->out_use = -1;
 	c->start_ms = (int64_t)b2b_wall_ms();
@@ -885,7 +900,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	b->st.active++;
 
 	/* leg A */
-	struct leg *a = &c->a;
+	struct leg *a = c->a;
 	char buf[512];
 	a->c = c;
 	a->is_a = true;
@@ -983,7 +998,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		     NULL, NULL);
 		goto done;
 	}
-	c->bl.trunk = out; /* routed: the CDR names it even if refused */
+	c->bl->trunk = out; /* routed: the CDR names it even if refused */
 	/* limits, on both trunks */
 	uint64_t now = b2b_wall_ms();
 	const char *why = NULL;
@@ -1014,7 +1029,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	}
 
 	/* leg B */
-	struct leg *l = &c->bl;
+	struct leg *l = c->bl;
 	size_t oi = (size_t)(out - cfg->trunks);
 	l->c = c;
 	l->trunk = out;
@@ -1174,7 +1189,7 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 static void relay(struct call *c, struct leg *from, struct sip_msg *m,
                   struct sip_tx *tx)
 {
-	struct leg *to = from->is_a ? &c->bl : &c->a;
+	struct leg *to = from->is_a ? c->bl : c->a;
 	struct relay *r = calloc(1, sizeof(*r));
 	char *out = c->b->msg;
 
@@ -1215,7 +1230,7 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
                         struct sip_msg *m, struct sip_tx *tx)
 {
 	struct call *c = l->c;
-	struct leg *other = l->is_a ? &c->bl : &c->a;
+	struct leg *other = l->is_a ? c->bl : c->a;
 
 	(void)src;
 	c->pending++;

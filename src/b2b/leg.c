@@ -470,3 +470,15 @@ void b2b_leg_clear(struct leg *l)
 		tls_profile_unref(l->tls);
 	l->tls = NULL;
 }
+
+struct leg *b2b_leg_new(struct call *c)
+{
+	struct leg *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->c = c;
+	l->lnext = c->legs;
+	c->legs = l;
+	return l;
+}
