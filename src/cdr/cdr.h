@@ -13,8 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The schema version this code writes (PRAGMA user_version). */
-#define CDR_SCHEMA_VERSION 1
+/* The schema version this code writes (PRAGMA user_version). Version 1
+ * files are migrated on open (docs/cdr.md); newer ones are refused. */
+#define CDR_SCHEMA_VERSION 2
 
 enum cdr_hangup {
 	CDR_HANGUP_NONE = 0,    /* nobody: the call failed before answer */
@@ -46,6 +47,13 @@ struct cdr_record {
 	enum cdr_hangup hangup_by;
 	int failover_attempts;   /* outbound attempts after the first */
 	const char *answered_by; /* server that answered, host[:port] */
+	/* Since schema version 2. */
+	const char *transferred_from; /* our call_id of the call this row
+	                                 continues after a transfer */
+	const char *transferred_to;   /* our call_id of the call that
+	                                 continued this one */
+	const char *diversion;        /* the Diversion header value sent on the
+	                                 outbound leg, if any */
 };
 
 /* answer to end, for duration_ms: 0 unless both are set and in order. */
@@ -60,7 +68,8 @@ const char *cdr_hangup_name(enum cdr_hangup h);
 struct cdr_store;
 
 /* Open (or create) the CDR file at path: WAL mode, schema created or
- * checked, statements prepared. A missing file is created; a missing
+ * checked (a version 1 file is migrated to version 2 in place, in one
+ * transaction), statements prepared. A missing file is created; a missing
  * folder is an error. Returns 0 and *out, or -1 with the reason in err
  * (path and SQLite's message), e.g. "file is not a database", "unable to
  * open database file", or a schema newer than this build. */

@@ -43,7 +43,26 @@ struct cdr_store {
 	char err[512];
 };
 
-static const char schema_v1[] =
+/* The view, the same in a new file and after a migration. */
+#define CDR_VIEW_SQL                                                           \
+	"CREATE VIEW cdr_view AS SELECT"                                       \
+	" id, call_id, in_trunk, out_trunk, in_call_id, out_call_id,"          \
+	" in_calling, in_called, out_calling, out_called,"                     \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', start_ms / 1000.0, 'unixepoch')"      \
+	"  AS start,"                                                          \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', answer_ms / 1000.0, 'unixepoch')"     \
+	"  AS answer,"                                                         \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', end_ms / 1000.0, 'unixepoch')"        \
+	"  AS \"end\","                                                        \
+	" duration_ms / 1000.0 AS duration_s,"                                 \
+	" final_status, reason, hangup_by, failover_attempts, answered_by,"    \
+	" transferred_from, transferred_to, diversion"                         \
+	" FROM cdr;"
+
+/* Version 2, as a new file gets it. The columns added since version 1
+ * come last, in the order the migration adds them, so a migrated file
+ * and a new one have the same table. */
+static const char schema_v2[] =
         "CREATE TABLE cdr ("
         " id INTEGER PRIMARY KEY,"
         " call_id TEXT NOT NULL UNIQUE,"
@@ -58,30 +77,31 @@ static const char schema_v1[] =
         " hangup_by TEXT NOT NULL DEFAULT 'none'"
         "  CHECK (hangup_by IN ('caller','callee','trunkbridge','none')),"
         " failover_attempts INTEGER NOT NULL DEFAULT 0,"
-        " answered_by TEXT);"
+        " answered_by TEXT,"
+        " transferred_from TEXT, transferred_to TEXT, diversion TEXT);"
         "CREATE INDEX cdr_start_ms ON cdr(start_ms);"
         "CREATE INDEX cdr_in_call_id ON cdr(in_call_id);"
         "CREATE INDEX cdr_out_call_id ON cdr(out_call_id);"
-        "CREATE VIEW cdr_view AS SELECT"
-        " id, call_id, in_trunk, out_trunk, in_call_id, out_call_id,"
-        " in_calling, in_called, out_calling, out_called,"
-        " strftime('%Y-%m-%dT%H:%M:%fZ', start_ms / 1000.0, 'unixepoch')"
-        "  AS start,"
-        " strftime('%Y-%m-%dT%H:%M:%fZ', answer_ms / 1000.0, 'unixepoch')"
-        "  AS answer,"
-        " strftime('%Y-%m-%dT%H:%M:%fZ', end_ms / 1000.0, 'unixepoch')"
-        "  AS \"end\","
-        " duration_ms / 1000.0 AS duration_s,"
-        " final_status, reason, hangup_by, failover_attempts, answered_by"
-        " FROM cdr;";
+        "CREATE INDEX cdr_transferred_from ON "
+        "cdr(transferred_from);" CDR_VIEW_SQL;
+
+/* Version 1 -> 2, in the caller's transaction: three nullable columns
+ * (existing rows get NULL), their index, the view with them. */
+static const char migrate_v1_v2[] =
+        "ALTER TABLE cdr ADD COLUMN transferred_from TEXT;"
+        "ALTER TABLE cdr ADD COLUMN transferred_to TEXT;"
+        "ALTER TABLE cdr ADD COLUMN diversion TEXT;"
+        "CREATE INDEX cdr_transferred_from ON cdr(transferred_from);"
+        "DROP VIEW IF EXISTS cdr_view;" CDR_VIEW_SQL "PRAGMA user_version=2;";
 
 static const char insert_sql[] =
         "INSERT INTO cdr (call_id, in_trunk, out_trunk, in_call_id,"
         " out_call_id, in_calling, in_called, out_calling, out_called,"
         " start_ms, answer_ms, end_ms, duration_ms, final_status, reason,"
-        " hangup_by, failover_attempts, answered_by)"
+        " hangup_by, failover_attempts, answered_by, transferred_from,"
+        " transferred_to, diversion)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-        " ?14, ?15, ?16, ?17, ?18)";
+        " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
 const char *cdr_hangup_name(enum cdr_hangup h)
 {
@@ -163,7 +183,41 @@ static int set_wal(struct cdr_store *st)
 	return ok ? 0 : -1;
 }
 
-/* Create the schema in a new file, or check the one there. */
+/* Bring an older schema up to CDR_SCHEMA_VERSION in one IMMEDIATE
+ * transaction: all of it or nothing. Two openers racing serialize on the
+ * lock; the second finds the version already current. A trunkbridge of
+ * the older version still writing to the file keeps working: its INSERT
+ * names its columns, the new ones stay NULL. */
+static int migrate(struct cdr_store *st)
+{
+	long long ver = 0;
+
+	if (exec_sql(st, "BEGIN IMMEDIATE", "migrating the schema"))
+		return -1;
+	if (query_int(st, "PRAGMA user_version", &ver))
+		goto rollback;
+	if (ver == 1) {
+		if (exec_sql(st, migrate_v1_v2,
+		             "migrating the schema from version 1 to 2"))
+			goto rollback;
+	} else if (ver != CDR_SCHEMA_VERSION) {
+		set_err(st,
+		        "cdr: %s: schema version %lld: no migration to "
+		        "version %d",
+		        st->path, ver, CDR_SCHEMA_VERSION);
+		goto rollback;
+	}
+	if (exec_sql(st, "COMMIT", "migrating the schema"))
+		goto rollback;
+	return 0;
+
+rollback:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Create the schema in a new file, migrate an older one, or check the
+ * one there. */
 static int ensure_schema(struct cdr_store *st)
 {
 	long long ver = 0, app = 0;
@@ -184,7 +238,7 @@ static int ensure_schema(struct cdr_store *st)
 			         "PRAGMA user_version=%d; PRAGMA "
 			         "application_id=%d",
 			         CDR_SCHEMA_VERSION, CDR_APP_ID);
-			if (exec_sql(st, schema_v1, "creating the schema") ||
+			if (exec_sql(st, schema_v2, "creating the schema") ||
 			    exec_sql(st, sql, "creating the schema"))
 				goto rollback;
 			app = CDR_APP_ID;
@@ -211,7 +265,8 @@ static int ensure_schema(struct cdr_store *st)
 		        st->path, ver, CDR_SCHEMA_VERSION);
 		return -1;
 	}
-	/* ver == CDR_SCHEMA_VERSION: nothing to migrate yet. */
+	if (ver < CDR_SCHEMA_VERSION)
+		return migrate(st);
 	return 0;
 
 rollback:
@@ -351,6 +406,9 @@ static int bind_record(sqlite3_stmt *s, const struct cdr_record *r)
 	                        SQLITE_STATIC);
 	rc |= sqlite3_bind_int(s, 17, r->failover_attempts);
 	rc |= bind_text(s, 18, r->answered_by);
+	rc |= bind_text(s, 19, r->transferred_from);
+	rc |= bind_text(s, 20, r->transferred_to);
+	rc |= bind_text(s, 21, r->diversion);
 	return rc;
 }
 

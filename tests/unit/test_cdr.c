@@ -60,7 +60,8 @@ static void check_row(sqlite3 *db, const struct cdr_record *r)
 	        "SELECT call_id, in_trunk, out_trunk, in_call_id, out_call_id,"
 	        " in_calling, in_called, out_calling, out_called, start_ms,"
 	        " answer_ms, end_ms, duration_ms, final_status, reason,"
-	        " hangup_by, failover_attempts, answered_by"
+	        " hangup_by, failover_attempts, answered_by, transferred_from,"
+	        " transferred_to, diversion"
 	        " FROM cdr WHERE call_id = ?1",
 	        -1, &s, NULL);
 	CHECK_EQ_INT(rc, SQLITE_OK);
@@ -89,6 +90,9 @@ static void check_row(sqlite3 *db, const struct cdr_record *r)
 	CHECK_STR(col_text(s, 15), cdr_hangup_name(r->hangup_by));
 	CHECK_EQ_INT(sqlite3_column_int(s, 16), r->failover_attempts);
 	CHECK_STR(col_text(s, 17), want_text(r->answered_by));
+	CHECK_STR(col_text(s, 18), want_text(r->transferred_from));
+	CHECK_STR(col_text(s, 19), want_text(r->transferred_to));
+	CHECK_STR(col_text(s, 20), want_text(r->diversion));
 	CHECK_EQ_INT(sqlite3_step(s), SQLITE_DONE);
 	sqlite3_finalize(s);
 }
@@ -194,6 +198,18 @@ static void test_fields_round_trip(void)
 	CHECK_EQ_INT(cdr_store_write(st, &failed), 0);
 	CHECK_EQ_INT(cdr_store_write(st, &minimal), 0);
 	CHECK_EQ_INT(cdr_store_write(st, &ours), 0);
+	/* A transfer: the first call continued in a second one, which went
+	 * out with a Diversion; "" is NULL like everywhere else. */
+	struct cdr_record xfer1 = answered, xfer2 = answered;
+	xfer1.call_id = "xfer-1";
+	xfer1.transferred_to = "xfer-2";
+	xfer1.transferred_from = "";
+	xfer2.call_id = "xfer-2";
+	xfer2.transferred_from = "xfer-1";
+	xfer2.diversion = "<sip:+14255551234@sbc1.contoso.com;user=phone>;"
+	                  "reason=unconditional;counter=1";
+	CHECK_EQ_INT(cdr_store_write(st, &xfer1), 0);
+	CHECK_EQ_INT(cdr_store_write(st, &xfer2), 0);
 
 	/* Read back from another connection while the store is open. */
 	CHECK_EQ_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
@@ -202,6 +218,8 @@ static void test_fields_round_trip(void)
 	check_row(db, &failed);
 	check_row(db, &minimal);
 	check_row(db, &ours);
+	check_row(db, &xfer1);
+	check_row(db, &xfer2);
 
 	/* The view: ISO-8601 times, NULL when not reached, seconds. */
 	sqlite3_stmt *s = NULL;
@@ -224,6 +242,24 @@ static void test_fields_round_trip(void)
 	CHECK_STR(col_text(s, 1), "<NULL>");
 	CHECK(sqlite3_column_double(s, 3) == 0.0);
 	sqlite3_finalize(s);
+	/* The new columns in the view: NULL when unset. */
+	CHECK_EQ_INT(sqlite3_prepare_v2(db,
+	                                "SELECT transferred_from, "
+	                                "transferred_to, diversion FROM "
+	                                "cdr_view WHERE call_id = ?1",
+	                                -1, &s, NULL),
+	             SQLITE_OK);
+	sqlite3_bind_text(s, 1, "xfer-2", -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_STR(col_text(s, 0), "xfer-1");
+	CHECK_STR(col_text(s, 1), "<NULL>");
+	CHECK_STR(col_text(s, 2), xfer2.diversion);
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, "minimal", -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(sqlite3_column_type(s, i), SQLITE_NULL);
+	sqlite3_finalize(s);
 
 	/* WAL, and the schema version. */
 	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"),
@@ -233,12 +269,13 @@ static void test_fields_round_trip(void)
 	CHECK_EQ_INT(sqlite3_step(j), SQLITE_ROW);
 	CHECK_STR(col_text(j, 0), "wal");
 	sqlite3_finalize(j);
-	/* Indexes on start time and both Call-IDs. */
+	/* Indexes on start time, both Call-IDs and transferred_from. */
 	CHECK_EQ_INT(count_rows(path,
 	                        "SELECT count(*) FROM sqlite_master WHERE "
 	                        "type='index' AND name IN ('cdr_start_ms',"
-	                        "'cdr_in_call_id','cdr_out_call_id')"),
-	             3);
+	                        "'cdr_in_call_id','cdr_out_call_id',"
+	                        "'cdr_transferred_from')"),
+	             4);
 	sqlite3_close(db);
 
 	/* A duplicate call_id and a record without one: clean errors. */
@@ -255,7 +292,7 @@ static void test_fields_round_trip(void)
 	CHECK_EQ_INT(cdr_store_write(st, &after), 0);
 	CHECK_STR(cdr_store_last_error(st), "");
 	cdr_store_close(st);
-	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 5);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 7);
 }
 
 static void test_reopen_keeps_rows(void)
@@ -290,6 +327,182 @@ static void test_reopen_keeps_rows(void)
 	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM sqlite_master "
 	                              "WHERE name IN ('cdr','cdr_view')"),
 	             2);
+}
+
+/* The version 1 schema as trunkbridge 0.1 created it (git history of
+ * src/cdr/cdr_store.c), to test the migration. */
+static const char schema_v1[] =
+        "CREATE TABLE cdr ("
+        " id INTEGER PRIMARY KEY,"
+        " call_id TEXT NOT NULL UNIQUE,"
+        " in_trunk TEXT, out_trunk TEXT,"
+        " in_call_id TEXT, out_call_id TEXT,"
+        " in_calling TEXT, in_called TEXT,"
+        " out_calling TEXT, out_called TEXT,"
+        " start_ms INTEGER, answer_ms INTEGER, end_ms INTEGER,"
+        " duration_ms INTEGER NOT NULL DEFAULT 0,"
+        " final_status INTEGER,"
+        " reason TEXT,"
+        " hangup_by TEXT NOT NULL DEFAULT 'none'"
+        "  CHECK (hangup_by IN ('caller','callee','trunkbridge','none')),"
+        " failover_attempts INTEGER NOT NULL DEFAULT 0,"
+        " answered_by TEXT);"
+        "CREATE INDEX cdr_start_ms ON cdr(start_ms);"
+        "CREATE INDEX cdr_in_call_id ON cdr(in_call_id);"
+        "CREATE INDEX cdr_out_call_id ON cdr(out_call_id);"
+        "CREATE VIEW cdr_view AS SELECT"
+        " id, call_id, in_trunk, out_trunk, in_call_id, out_call_id,"
+        " in_calling, in_called, out_calling, out_called,"
+        " strftime('%Y-%m-%dT%H:%M:%fZ', start_ms / 1000.0, 'unixepoch')"
+        "  AS start,"
+        " strftime('%Y-%m-%dT%H:%M:%fZ', answer_ms / 1000.0, 'unixepoch')"
+        "  AS answer,"
+        " strftime('%Y-%m-%dT%H:%M:%fZ', end_ms / 1000.0, 'unixepoch')"
+        "  AS \"end\","
+        " duration_ms / 1000.0 AS duration_s,"
+        " final_status, reason, hangup_by, failover_attempts, answered_by"
+        " FROM cdr;"
+        "PRAGMA user_version=1;"
+        "PRAGMA application_id=1413628740;" /* "TBCD" */
+        "INSERT INTO cdr (call_id, in_trunk, out_trunk, start_ms,"
+        " answer_ms, end_ms, duration_ms, final_status, hangup_by)"
+        " VALUES ('v1-a', 'acs', 'genesys', 1714555812345, 1714555815000,"
+        "  1714555875500, 60500, 200, 'callee'),"
+        " ('v1-b', 'genesys', NULL, 1714555900000, NULL, 1714555901000, 0,"
+        "  486, 'none');";
+
+/* A file made with the version 1 schema (by hand here) in WAL mode. */
+static void make_v1(const char *path, const char *extra_sql)
+{
+	sqlite3 *db = NULL;
+
+	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ_INT(
+	        sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL),
+	        SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, schema_v1, NULL, NULL, NULL), SQLITE_OK);
+	if (extra_sql)
+		CHECK_EQ_INT(sqlite3_exec(db, extra_sql, NULL, NULL, NULL),
+		             SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_migrate_v1(void)
+{
+	char path[300], err[512];
+	struct cdr_store *st = NULL;
+	sqlite3 *old = NULL;
+	sqlite3_stmt *ins = NULL;
+
+	path_in_tmp(path, sizeof(path), "v1.db");
+	make_v1(path, NULL);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 1);
+
+	/* A trunkbridge 0.1 still has the file open, its INSERT prepared
+	 * (the v1 column list). */
+	CHECK_EQ_INT(sqlite3_open(path, &old), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_prepare_v2(old,
+	                                "INSERT INTO cdr (call_id, in_trunk,"
+	                                " hangup_by) VALUES (?1, 'acs', "
+	                                "'caller')",
+	                                -1, &ins, NULL),
+	             SQLITE_OK);
+
+	/* Open: migrated in place. */
+	CHECK_EQ_INT(cdr_store_open(path, &st, err, sizeof(err)), 0);
+	if (!st) {
+		fprintf(stderr, "open: %s\n", err);
+		sqlite3_finalize(ins);
+		sqlite3_close(old);
+		return;
+	}
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"),
+	             CDR_SCHEMA_VERSION);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 2);
+	/* The old rows are there, the new columns NULL for them. */
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 2);
+	CHECK_EQ_INT(count_rows(path,
+	                        "SELECT count(*) FROM cdr_view WHERE "
+	                        "transferred_from IS NULL AND transferred_to"
+	                        " IS NULL AND diversion IS NULL AND start IS "
+	                        "NOT NULL"),
+	             2);
+	CHECK_EQ_INT(count_rows(path, "SELECT final_status FROM cdr WHERE "
+	                              "call_id = 'v1-b'"),
+	             486);
+	CHECK_EQ_INT(count_rows(path, "SELECT duration_s * 10 FROM cdr_view "
+	                              "WHERE call_id = 'v1-a'"),
+	             605);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM sqlite_master "
+	                              "WHERE name = 'cdr_transferred_from'"),
+	             1);
+
+	/* v2 rows go in: a transfer of v1-a's caller, continued by v2-b. */
+	struct cdr_record a = answered, b = answered;
+	a.call_id = "v2-a";
+	a.transferred_to = "v2-b";
+	b.call_id = "v2-b";
+	b.transferred_from = "v2-a";
+	b.diversion = "<sip:+14255551234@sbc1.contoso.com;user=phone>;"
+	              "reason=unconditional;counter=1";
+	CHECK_EQ_INT(cdr_store_write(st, &a), 0);
+	CHECK_EQ_INT(cdr_store_write(st, &b), 0);
+	sqlite3 *db = NULL;
+	CHECK_EQ_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	             SQLITE_OK);
+	check_row(db, &a);
+	check_row(db, &b);
+	sqlite3_close(db);
+	/* docs/cdr.md: the calls a transfer continued. */
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr_view AS c JOIN "
+	                              "cdr_view AS t ON t.transferred_from = "
+	                              "c.call_id WHERE c.call_id = 'v2-a' AND "
+	                              "c.transferred_to = t.call_id AND "
+	                              "t.diversion LIKE '%unconditional%'"),
+	             1);
+
+	/* The old writer's statement still works (re-prepared by SQLite
+	 * on the schema change); its row has NULL in the new columns. */
+	sqlite3_busy_timeout(old, 1000);
+	sqlite3_bind_text(ins, 1, "v1-late", -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(ins), SQLITE_DONE);
+	sqlite3_finalize(ins);
+	sqlite3_close(old);
+	cdr_store_close(st);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr WHERE "
+	                              "call_id = 'v1-late' AND diversion IS "
+	                              "NULL"),
+	             1);
+
+	/* Opening again: nothing more to do. */
+	st = NULL;
+	CHECK_EQ_INT(cdr_store_open(path, &st, err, sizeof(err)), 0);
+	cdr_store_close(st);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 5);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 2);
+
+	/* A migration that fails is undone entirely: a version 1 file
+	 * where someone added a "diversion" column by hand keeps its
+	 * version and gets none of the other columns. */
+	path_in_tmp(path, sizeof(path), "v1bad.db");
+	make_v1(path, "ALTER TABLE cdr ADD COLUMN diversion TEXT;");
+	st = NULL;
+	CHECK_EQ_INT(cdr_store_open(path, &st, err, sizeof(err)), -1);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "migrating the schema from version 1 to 2") != NULL);
+	CHECK(strstr(err, "duplicate column") != NULL);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 1);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM pragma_table_info"
+	                              "('cdr') WHERE name = "
+	                              "'transferred_from'"),
+	             0);
+	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 2);
+
+	/* A version this build does not know how to migrate from. */
+	path_in_tmp(path, sizeof(path), "v0.db");
+	make_v1(path, "PRAGMA user_version=-3;");
+	CHECK_EQ_INT(cdr_store_open(path, &st, err, sizeof(err)), -1);
+	CHECK(strstr(err, "no migration") != NULL);
 }
 
 static void test_open_errors(void)
@@ -414,8 +627,8 @@ static void rm_rf_tmp(void)
 {
 	/* Only our own files: the db files and their -wal/-shm. */
 	static const char *const names[] = {
-	        "fields.db", "reopen.db", "garbage.db", "other.db",
-	        "future.db", "locked.db", "many.db",
+	        "fields.db", "reopen.db", "garbage.db", "other.db", "future.db",
+	        "locked.db", "many.db",   "v1.db",      "v1bad.db", "v0.db",
 	};
 	char p[320];
 
@@ -443,6 +656,7 @@ int main(void)
 	}
 	RUN(test_fields_round_trip);
 	RUN(test_reopen_keeps_rows);
+	RUN(test_migrate_v1);
 	RUN(test_open_errors);
 	RUN(test_locked);
 	RUN(test_ten_thousand);
