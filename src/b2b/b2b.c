@@ -1,10 +1,13 @@
 /* b2b.c: the B2BUA's entry points: config generations, which trunk a
- * source belongs to (allow-lists), dispatch of requests to calls, the
- * table of legs by our tag. The call flows are in call.c, the messages of
- * a leg in leg.c. */
+ * source belongs to (allow-lists: static prefixes plus Genesys ip-ranges
+ * files, with their last good lists and the timer that watches them),
+ * sources refused and counted, dispatch of requests to calls, the table
+ * of legs by our tag. The call flows are in call.c, the messages of a leg
+ * in leg.c. */
 #include "b2b/b2b_int.h"
 #include "b2b/route.h"
 #include "base/log.h"
+#include "trunk/ipranges.h"
 #include "trunk/options.h"
 
 #include <arpa/inet.h>
@@ -78,6 +81,333 @@ struct leg *b2b_hash_find(struct b2b *b, struct pl tag)
 	return NULL;
 }
 
+/* ------------------------------------------------------ refused sources */
+
+/* Sources refused by the allow-lists are counted in a fixed table (no
+ * allocation per packet): B2B_REFUSED_MAX sources, the oldest (first
+ * counted) making room for a new one. */
+#define B2B_REFUSED_MAX  4096u
+#define B2B_REFUSED_HASH 8192u /* power of two */
+#define B2B_REFUSED_NONE 0xffffu
+
+struct refused_src {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t next; /* hash chain, B2B_REFUSED_NONE at its end */
+	uint64_t count;
+};
+
+struct b2b_refused {
+	uint16_t head[B2B_REFUSED_HASH];
+	struct refused_src e[B2B_REFUSED_MAX];
+	uint32_t used;   /* slots filled so far */
+	uint32_t oldest; /* the slot reused next once full */
+};
+
+static struct b2b_refused *refused_new(void)
+{
+	struct b2b_refused *r = calloc(1, sizeof(*r));
+
+	if (r)
+		memset(r->head, 0xff, sizeof(r->head));
+	return r;
+}
+
+static uint32_t refused_hash(uint8_t family, const uint8_t *a)
+{
+	uint32_t h = 2166136261u ^ family; /* FNV-1a */
+
+	for (size_t i = 0; i < (family == 4 ? 4u : 16u); i++) {
+		h ^= a[i];
+		h *= 16777619u;
+	}
+	return h & (B2B_REFUSED_HASH - 1);
+}
+
+/* One more refusal of sa's address; its count so far (0 when sa is not
+ * an IP address). */
+static uint64_t refused_count(struct b2b_refused *r, const struct sockaddr *sa)
+{
+	uint8_t family, a[16];
+
+	memset(a, 0, sizeof(a));
+	if (sa->sa_family == AF_INET) {
+		family = 4;
+		memcpy(a,
+		       &((const struct sockaddr_in *)(const void *)sa)
+		                ->sin_addr,
+		       4);
+	} else if (sa->sa_family == AF_INET6) {
+		const uint8_t *v6 =
+		        ((const struct sockaddr_in6 *)(const void *)sa)
+		                ->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+		                                   0, 0, 0, 0, 0xff, 0xff};
+		family = memcmp(v6, mapped, 12) ? 6 : 4;
+		memcpy(a, family == 4 ? v6 + 12 : v6, family == 4 ? 4 : 16);
+	} else {
+		return 0;
+	}
+	uint32_t h = refused_hash(family, a);
+	for (uint16_t i = r->head[h]; i != B2B_REFUSED_NONE; i = r->e[i].next)
+		if (r->e[i].family == family && !memcmp(r->e[i].addr, a, 16))
+			return ++r->e[i].count;
+	uint32_t slot;
+	if (r->used < B2B_REFUSED_MAX) {
+		slot = r->used++;
+	} else {
+		/* full: the oldest source leaves its chain */
+		slot = r->oldest;
+		r->oldest = (r->oldest + 1) % B2B_REFUSED_MAX;
+		struct refused_src *o = &r->e[slot];
+		uint16_t *pp = &r->head[refused_hash(o->family, o->addr)];
+		while (*pp != B2B_REFUSED_NONE && *pp != slot)
+			pp = &r->e[*pp].next;
+		if (*pp == slot)
+			*pp = o->next;
+	}
+	struct refused_src *e = &r->e[slot];
+	e->family = family;
+	memcpy(e->addr, a, 16);
+	e->count = 1;
+	e->next = r->head[h];
+	r->head[h] = (uint16_t)slot;
+	return 1;
+}
+
+/* ------------------------------------------------------------ ip-ranges */
+
+/* One trunk's allow_from_ip_ranges file: its last good list survives
+ * reloads and bad versions of the file. */
+struct b2b_ipr {
+	char trunk[64];
+	char *path;                /* NULL: a free slot */
+	struct cfg_cidr *cidrs;    /* the last good list, NULL before one */
+	size_t n;                  /* its prefixes */
+	struct ipr_stamp stamp;    /* the version of the file read last */
+	char other[IPR_NAMES_MAX]; /* services left out, as last logged */
+	bool used;                 /* by the current generation */
+};
+
+static void ipr_slot_free(struct b2b_ipr *s)
+{
+	free(s->path);
+	free(s->cidrs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* text for reason="...": quotes and backslashes escaped, control
+ * characters replaced */
+static void log_escape(const char *in, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (; *in && k + 2 < cap; in++) {
+		unsigned char ch = (unsigned char)*in;
+		if (ch == '"' || ch == '\\')
+			out[k++] = '\\';
+		out[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+	}
+	out[k] = '\0';
+}
+
+/* Read trunk t's file into slot s: a good file replaces the list, a bad
+ * one keeps the last good list (and says why). */
+static void ipr_read(struct ipr_result *r, struct b2b_ipr *s,
+                     const struct cfg_trunk *t)
+{
+	char why[2 * IPR_REASON_MAX];
+
+	if (ipr_load(t->ip_ranges.file, &t->ip_ranges, NULL, r) != 0) {
+		s->stamp = r->stamp;
+		log_escape(r->reason, why, sizeof(why));
+		tb_log(s->cidrs ? "warn" : "error", "ip_ranges_kept",
+		       "trunk=%s file=%s reason=\"%s\" kept=%zu static=%zu",
+		       t->name, t->ip_ranges.file, why, s->n, t->n_allow);
+		return;
+	}
+	s->stamp = r->stamp;
+	free(s->cidrs);
+	s->cidrs = r->cidrs;
+	s->n = r->n;
+	r->cidrs = NULL;
+	if (ipr_skipped(r)) {
+		log_escape(r->skip_reason, why, sizeof(why));
+		tb_log("warn", "ip_ranges_loaded",
+		       "trunk=%s file=%s kept=%zu skipped=%zu filtered=%zu "
+		       "total=%zu first_skipped=\"%s\"",
+		       t->name, t->ip_ranges.file, r->n, ipr_skipped(r),
+		       r->filtered, r->total, why);
+	} else {
+		tb_log("info", "ip_ranges_loaded",
+		       "trunk=%s file=%s kept=%zu skipped=0 filtered=%zu "
+		       "total=%zu",
+		       t->name, t->ip_ranges.file, r->n, r->filtered, r->total);
+	}
+	/* which services mean SIP signalling is not documented (interop
+	 * 2.5): the ones the filter leaves out, once per change */
+	if (strcmp(s->other, r->other_services)) {
+		snprintf(s->other, sizeof(s->other), "%s", r->other_services);
+		if (s->other[0]) {
+			log_escape(s->other, why, sizeof(why));
+			tb_log("info", "ip_ranges_services",
+			       "trunk=%s file=%s not_in_filter=\"%s\"", t->name,
+			       t->ip_ranges.file, why);
+		}
+	}
+}
+
+static struct b2b_ipr *ipr_slot(struct b2b *b, const struct cfg_trunk *t)
+{
+	struct b2b_ipr *free_slot = NULL;
+
+	for (size_t i = 0; i < B2B_MAX_TRUNK; i++) {
+		struct b2b_ipr *s = &b->ipr[i];
+		if (!s->path) {
+			free_slot = free_slot ? free_slot : s;
+			continue;
+		}
+		if (!strcmp(s->trunk, t->name) &&
+		    !strcmp(s->path, t->ip_ranges.file))
+			return s;
+	}
+	if (!free_slot || strlen(t->name) >= sizeof(free_slot->trunk))
+		return NULL;
+	free_slot->path = b2b_strdup(t->ip_ranges.file);
+	if (!free_slot->path)
+		return NULL;
+	snprintf(free_slot->trunk, sizeof(free_slot->trunk), "%s", t->name);
+	return free_slot;
+}
+
+static struct b2b_ipr *ipr_find(struct b2b *b, const char *trunk)
+{
+	for (size_t i = 0; b->ipr && i < B2B_MAX_TRUNK; i++)
+		if (b->ipr[i].path && b->ipr[i].used &&
+		    !strcmp(b->ipr[i].trunk, trunk))
+			return &b->ipr[i];
+	return NULL;
+}
+
+/* The allow set of generation cfg: every trunk's static allow, then the
+ * last good list of its ip-ranges file. A trunk with a file is never the
+ * open one, even before its file first loads. Out of memory: the old set
+ * stays. */
+static void allow_build(struct b2b *b, const struct tb_config *cfg)
+{
+	struct cidr_set *allow = cidr_set_new();
+	int open = -1;
+
+	for (size_t i = 0; allow && i < cfg->n_trunks; i++) {
+		const struct cfg_trunk *t = &cfg->trunks[i];
+		if (t->n_allow == 0 && !t->ip_ranges.file && open < 0)
+			open = (int)i;
+		for (size_t k = 0; k < t->n_allow; k++)
+			cidr_set_add(allow, t->allow[k].family,
+			             t->allow[k].addr, t->allow[k].prefix,
+			             (int)i);
+		const struct b2b_ipr *s =
+		        t->ip_ranges.file ? ipr_find(b, t->name) : NULL;
+		for (size_t k = 0; s && k < s->n; k++)
+			cidr_set_add(allow, s->cidrs[k].family,
+			             s->cidrs[k].addr, s->cidrs[k].prefix,
+			             (int)i);
+	}
+	if (allow && cidr_set_build(allow) == 0) {
+		cidr_set_free(b->allow);
+		b->allow = allow;
+		b->open_trunk = open;
+	} else {
+		cidr_set_free(allow);
+		tb_log("error", "allow_lists_kept", "reason=\"out of memory\"");
+	}
+}
+
+/* The check timer: a file whose stat changed is read again. */
+static void ipr_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct b2b *b = arg;
+	struct ipr_stamp now;
+	struct ipr_result r;
+	bool changed = false;
+
+	(void)fd;
+	(void)what;
+	if (b->closing || !b->cfg)
+		return;
+	for (size_t i = 0; i < B2B_MAX_TRUNK; i++) {
+		struct b2b_ipr *s = &b->ipr[i];
+		if (!s->path || !s->used)
+			continue;
+		ipr_stamp_of(s->path, &now);
+		if (ipr_stamp_eq(&now, &s->stamp))
+			continue;
+		const struct cfg_trunk *t = cfg_trunk_find(b->cfg, s->trunk);
+		if (!t || !t->ip_ranges.file)
+			continue;
+		ipr_read(&r, s, t);
+		ipr_result_free(&r);
+		changed = true;
+	}
+	if (changed)
+		allow_build(b, b->cfg);
+}
+
+static void ipr_timer_stop(struct b2b *b)
+{
+	if (b->ipr_timer) {
+		event_free(b->ipr_timer);
+		b->ipr_timer = NULL;
+	}
+}
+
+/* Every file of generation cfg read again (SIGHUP, start); slots of
+ * trunks that no longer have one freed; the timer set to the interval. */
+static void ipr_reload(struct b2b *b, const struct tb_config *cfg)
+{
+	struct ipr_result r;
+	bool any = false;
+
+	for (size_t i = 0; i < B2B_MAX_TRUNK; i++)
+		b->ipr[i].used = false;
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		const struct cfg_trunk *t = &cfg->trunks[i];
+		if (!t->ip_ranges.file)
+			continue;
+		struct b2b_ipr *s = ipr_slot(b, t);
+		if (!s) {
+			tb_log("error", "ip_ranges_kept",
+			       "trunk=%s file=%s reason=\"out of memory\" "
+			       "kept=0 static=%zu",
+			       t->name, t->ip_ranges.file, t->n_allow);
+			continue;
+		}
+		s->used = true;
+		any = true;
+		ipr_read(&r, s, t);
+		ipr_result_free(&r);
+	}
+	for (size_t i = 0; i < B2B_MAX_TRUNK; i++)
+		if (b->ipr[i].path && !b->ipr[i].used)
+			ipr_slot_free(&b->ipr[i]);
+	if (!any || !b->env.base || b->closing) {
+		ipr_timer_stop(b);
+		return;
+	}
+	if (!b->ipr_timer)
+		b->ipr_timer =
+		        event_new(b->env.base, -1, EV_PERSIST, ipr_tick, b);
+	struct timeval tv = {(time_t)(cfg->ip_ranges_check_ms / 1000),
+	                     (suseconds_t)(cfg->ip_ranges_check_ms % 1000) *
+	                             1000};
+	if (!b->ipr_timer || event_add(b->ipr_timer, &tv) != 0)
+		tb_log("error", "ip_ranges_timer",
+		       "reason=\"cannot start the check timer: files are read "
+		       "again on SIGHUP only\"");
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
 struct b2b *b2b_new(const struct b2b_env *env)
 {
 	struct b2b *b = calloc(1, sizeof(*b));
@@ -88,8 +418,13 @@ struct b2b *b2b_new(const struct b2b_env *env)
 	b->env = *env;
 	b->open_trunk = -1;
 	b->bucket = calloc(B2B_BUCKETS, sizeof(*b->bucket));
-	if (!b->bucket || RAND_bytes(r, sizeof(r)) != 1) {
+	b->ipr = calloc(B2B_MAX_TRUNK, sizeof(*b->ipr));
+	b->refused = refused_new();
+	if (!b->bucket || !b->ipr || !b->refused ||
+	    RAND_bytes(r, sizeof(r)) != 1) {
 		free(b->bucket);
+		free(b->ipr);
+		free(b->refused);
 		free(b);
 		return NULL;
 	}
@@ -101,24 +436,9 @@ struct b2b *b2b_new(const struct b2b_env *env)
 void b2b_set_config(struct b2b *b, struct tb_config *cfg,
                     struct route_table *routes, struct tls_profile **tls)
 {
-	struct cidr_set *allow = cidr_set_new();
-	int open = -1;
-	for (size_t i = 0; allow && i < cfg->n_trunks; i++) {
-		const struct cfg_trunk *t = &cfg->trunks[i];
-		if (t->n_allow == 0 && open < 0)
-			open = (int)i;
-		for (size_t k = 0; k < t->n_allow; k++)
-			cidr_set_add(allow, t->allow[k].family,
-			             t->allow[k].addr, t->allow[k].prefix,
-			             (int)i);
-	}
-	if (allow && cidr_set_build(allow) == 0) {
-		cidr_set_free(b->allow);
-		b->allow = allow;
-		b->open_trunk = open;
-	} else {
-		cidr_set_free(allow); /* out of memory: the old lists stay */
-	}
+	/* ip-ranges files are read again with every generation (SIGHUP) */
+	ipr_reload(b, cfg);
+	allow_build(b, cfg);
 	cfg_ref(cfg);
 	cfg_free(b->cfg);
 	b->cfg = cfg;
@@ -139,6 +459,7 @@ void b2b_shutdown(struct b2b *b)
 {
 	if (!b)
 		return;
+	ipr_timer_stop(b);
 	b2b_call_end_all(b, false);
 	b->closing = true;
 }
@@ -148,14 +469,18 @@ void b2b_free(struct b2b *b)
 	if (!b)
 		return;
 	b->closing = true;
+	ipr_timer_stop(b);
 	b2b_call_end_all(b, true);
 	for (size_t i = 0; i < B2B_MAX_TRUNK; i++) {
 		if (b->tls[i])
 			tls_profile_unref(b->tls[i]);
+		ipr_slot_free(&b->ipr[i]);
 	}
 	route_table_free(b->routes);
 	cidr_set_free(b->allow);
 	cfg_free(b->cfg);
+	free(b->ipr);
+	free(b->refused);
 	free(b->bucket);
 	free(b);
 }
@@ -195,24 +520,54 @@ void b2b_reply(struct b2b *b, struct sip_tx *tx, const struct sip_msg *m,
 		sip_tx_respond(tx, code, out, n);
 }
 
+/* A request from a source in no allow-list: dropped, or answered 403
+ * without a transaction (refused_sources: reply-403); counted per source,
+ * logged the first time and then at every power of two. */
+static void refuse(struct b2b *b, const struct tp_addr *src,
+                   const struct sip_msg *m)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&src->addr;
+	bool reply =
+	        b->cfg && b->cfg->refuse_with_403 && b->env.tp && !b->closing;
+	uint64_t n = refused_count(b->refused, sa);
+	char from[80];
+
+	b->st.refused_source++;
+	if (reply) {
+		struct sip_tx_dest d;
+		struct sip_build bd;
+		memset(&d, 0, sizeof(d));
+		d.conn = src->conn;
+		d.reliable = src->conn != NULL;
+		memcpy(&d.addr, &src->addr, sizeof(d.addr));
+		d.addrlen = src->addrlen;
+		sip_build_init(&bd, b->msg, sizeof(b->msg));
+		sip_tx_response_head(&bd, m, &d, 403, PL_NULL, PL("tbrf"));
+		sip_build_hdr(&bd, SIP_HDR_SERVER, PL(TB_SERVER));
+		size_t len = sip_build_finish(&bd, PL_NULL);
+		if (len)
+			tp_send(b->env.tp, src, b->msg, len);
+	}
+	if (n & (n - 1))
+		return;
+	tp_addr_str(sa, from, sizeof(from));
+	tb_log("warn", "source_refused",
+	       "src=%s count=%llu method=%.*s answer=%s reason=\"source in "
+	       "no trunk's allow list\"",
+	       from, (unsigned long long)n, (int)m->method.l, m->method.p,
+	       reply ? "403" : "none");
+}
+
 bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 {
 	struct sip_tx_dest d;
 	struct sip_tx *tx = NULL;
-	char from[80];
 	int trunk = b2b_trunk_of(b, (const struct sockaddr *)&src->addr);
 
 	if (trunk < 0) {
 		/* the guide's NSG: not one of the clouds' addresses */
-		if (m->method_id != SIP_METHOD_ACK) {
-			b->st.refused_source++;
-			tp_addr_str((const struct sockaddr *)&src->addr, from,
-			            sizeof(from));
-			tb_log("warn", "source_refused",
-			       "src=%s method=%.*s reason=\"source in no "
-			       "trunk's allow list\"",
-			       from, (int)m->method.l, m->method.p);
-		}
+		if (m->method_id != SIP_METHOD_ACK)
+			refuse(b, src, m);
 		return true;
 	}
 	memset(&d, 0, sizeof(d));

@@ -32,6 +32,14 @@ struct b2b {
 	struct route_table *routes;
 	struct cidr_set *allow; /* every trunk's allow list -> its index */
 	int open_trunk;         /* first trunk without a list, or -1 */
+	/* allow_from_ip_ranges: per trunk and file, the last good list
+	 * (kept across generations; b2b.c), and the timer that looks for a
+	 * changed file every cfg->ip_ranges_check_ms */
+	struct b2b_ipr *ipr; /* B2B_MAX_TRUNK slots */
+	struct event *ipr_timer;
+	/* sources refused by the allow-lists, counted (a bounded table;
+	 * b2b.c) */
+	struct b2b_refused *refused;
 	struct tls_profile *tls[B2B_MAX_TRUNK];
 	struct leg **bucket; /* by our tag */
 	struct call *calls;  /* every live call (list) */
@@ -45,6 +53,7 @@ struct b2b {
 	 * transaction layer or written to the connection: one loop, one
 	 * message at a time, nothing allocated per message */
 	char msg[B2B_MSG_MAX];
+	char sdp[B2B_MSG_MAX]; /* an SDP body rewritten for a leg */
 };
 
 /* One side of a call: one dialog. */
@@ -71,6 +80,55 @@ struct leg {
 	struct tp_conn *conn;        /* reference, NULL when none */
 	struct sockaddr_storage udp; /* UDP: the peer */
 	socklen_t udp_len;
+	/* the last SDP the peer sent on this leg (a transfer offers it to
+	 * the new party), NULL: none yet */
+	char *sdp;
+	size_t sdp_len;
+	/* Once a transfer put another party behind this leg, every SDP sent
+	 * to it gets the o= line this leg saw first: "o=<o_pre> <o_ver>
+	 * <o_post>", o_ver one higher each time (RFC 3264 8). */
+	char *o_pre, *o_post;
+	uint64_t o_ver;
+	bool retired; /* replaced by a transfer: only its end is awaited */
+	bool gone;    /* its dialog is over (BYE sent or received) */
+};
+
+enum xfer_kind {
+	XFER_REFER = 0, /* REFER on leg r: a new call (leg n) takes r's place */
+	XFER_REPLACES,  /* INVITE with Replaces: leg n takes r's place */
+};
+
+/* A transfer in progress on a call (one at a time). */
+struct xfer {
+	enum xfer_kind kind;
+	struct leg *r; /* the referrer / replaced leg */
+	struct leg *k; /* the kept leg */
+	struct leg *n; /* the new leg */
+	struct sip_tx *inv_tx; /* REFER: our INVITE on n; REPLACES: n's */
+	char *inv;             /* REPLACES: n's INVITE (to answer it) */
+	size_t inv_len;
+	uint32_t inv_cseq;
+	struct sip_tx *kre_tx; /* the re-INVITE on k */
+	uint32_t kre_cseq;
+	uint8_t order[CFG_MAX_SERVERS];
+	uint8_t n_order, attempt;
+	size_t server;
+	int attempts;
+	uint16_t last_status;
+	int connecting; /* connects/resolves in flight */
+	bool inv_open;  /* our INVITE on n waits for its final answer */
+	bool swapped;   /* n has taken r's place */
+	bool r_gone;    /* the referrer hung up before the end */
+	bool verbatim;  /* n's Request-URI is the Refer-To URI (ACS) */
+	bool aborted;   /* the call ended: waiting for the CANCEL's end */
+	int64_t start_ms;
+	char *referred_by;       /* copied verbatim (ACS), NULL: none */
+	char *diversion;         /* Diversion sent on n (CDR), NULL: none */
+	char number[NUMBER_BUF]; /* the target number, "" when none */
+	/* REPLACES: the new dialog's numbers (CDR of the second row) */
+	char in_calling[NUMBER_BUF], in_called[NUMBER_BUF];
+	char answered_by[72];
+	char why[128]; /* CDR reason of the first row (= call.reason) */
 };
 
 enum call_state {
@@ -120,6 +178,10 @@ struct call {
 	uint16_t last_status;     /* of the last failed attempt */
 	int pending;              /* connects and sends in flight */
 	struct relay *relays;
+	struct xfer *xf;            /* a transfer in progress, or NULL */
+	struct event *retire_timer; /* BYE to replaced legs left open */
+	char *xfer_from, *xfer_to;  /* CDR: call ids around a transfer */
+	char *diversion;            /* CDR: Diversion sent, NULL: none */
 	struct event *dial_timer, *se_timer;
 	uint32_t se_s; /* session interval, 0: none */
 	bool cancelled;
@@ -184,11 +246,68 @@ void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
 void b2b_leg_clear(struct leg *l);
 /* A new zeroed leg of c, linked into c->legs; NULL when out of memory. */
 struct leg *b2b_leg_new(struct call *c);
+/* Keep m's body as the last SDP of leg l when it is one. */
+void b2b_leg_save_sdp(struct leg *l, const struct sip_msg *m);
+/* From now on, SDP sent to leg l continues the origin of sdp (the
+ * description l saw last); no-op when already continuing. */
+void b2b_leg_continue_origin(struct leg *l, const char *sdp, size_t len);
+/* body as it goes to leg l: the o= line rewritten when l continues an
+ * origin (into b->sdp), else body itself. */
+struct pl b2b_sdp_for(struct leg *l, struct pl body);
+
+/* xfer.c: transfers (REFER, Replaces) and forwarding history */
+/* REFER on leg l of an answered call. */
+void b2b_xfer_refer(struct call *c, struct leg *l, struct sip_msg *m,
+                    struct sip_tx *tx);
+/* An INVITE with Replaces (no To tag) from trunk `trunk`. */
+void b2b_xfer_replaces(struct b2b *b, const struct tp_addr *src,
+                       struct sip_msg *m, struct sip_tx *tx, int trunk);
+/* The call ends: stop the transfer in progress. */
+void b2b_xfer_abort(struct call *c);
+/* Release the transfer's transactions (the call is being freed). */
+void b2b_xfer_free(struct call *c);
+/* A request on a retired leg (BYE answered, the rest 481). */
+void b2b_xfer_retired(struct call *c, struct leg *l, struct sip_msg *m,
+                      struct sip_tx *tx);
+/* The referrer leg sent BYE while its transfer goes on. */
+void b2b_xfer_referrer_gone(struct call *c);
+/* Diversion / History-Info of the INVITE toward trunk t, from the
+ * forwarding history in m (History-Info, else Diversion) plus, when
+ * xfer_user is set, one diversion by that number (a transfer); the
+ * Diversion value sent is kept in *keep (for the CDR). */
+void b2b_put_history(struct call *c, struct sip_build *bd,
+                     const struct sip_msg *m, const struct cfg_trunk *t,
+                     const char *xfer_user, char **keep);
 /* Our Contact on leg l (made when written: the same for every call but
  * toward ACS, where it carries the calling number). */
 void b2b_put_contact(struct sip_build *bd, const struct leg *l);
 
 /* call.c */
+void b2b_call_id(char *out, size_t cap); /* a new uuid-like call id */
+void b2b_finish(struct call *c, int status, enum cdr_hangup by,
+                const char *reason);
+void b2b_check_free(struct call *c);
+int b2b_use_of(struct b2b *b, const char *name);
+void b2b_write_cdr(struct call *c);
+/* BYE on a confirmed dialog (fire and forget); orig: the BYE relayed. */
+void b2b_send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
+                  const char *reason);
+void b2b_send_ack(struct call *c, struct leg *l, uint32_t cseq);
+/* PRACK a reliable provisional response on leg l (RFC 3262 7.2). */
+void b2b_prack(struct call *c, struct leg *l, uint32_t inv_cseq,
+               const struct sip_msg *resp);
+/* Leg l's dialog state (remote tag, target, route set) from an 18x/2xx. */
+void b2b_leg_dialog(struct leg *l, const struct sip_msg *resp);
+void b2b_session_timer(struct call *c, const struct sip_msg *resp);
+bool b2b_failover_code(const struct cfg_trunk *t, uint16_t st);
+/* The number in u as received into raw and as E.164 into e164. */
+void b2b_numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
+                    char *e164, size_t ecap);
+/* Request-URI, To and target of leg l toward server s of its trunk. */
+int b2b_leg_addresses(struct leg *l, size_t s, const char *called);
+/* The order to try trunk t's servers in (Active first); their count. */
+uint8_t b2b_server_order(struct b2b *b, const struct cfg_trunk *t,
+                         uint8_t *order);
 void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
                      struct sip_msg *m, struct sip_tx *tx, int trunk);
 void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,

@@ -507,10 +507,14 @@ enum {
 	R_TRUNKS,
 	R_ROUTES,
 	R_CDR,
+	R_REFUSED_SOURCES,
+	R_IP_RANGES_CHECK_INTERVAL,
 	R_COUNT
 };
 static const char *const root_keys[R_COUNT] = {
-        "identity", "listen", "limits", "timers", "trunks", "routes", "cdr"};
+        "identity", "listen",          "limits",
+        "timers",   "trunks",          "routes",
+        "cdr",      "refused_sources", "ip_ranges_check_interval"};
 /* Sections of design.md that later issues add. */
 static const char *const root_planned[] = {"media", "admin"};
 
@@ -611,6 +615,23 @@ static size_t report_syntax(struct cfg_ctx *c, struct fy_diag *diag,
 	return n;
 }
 
+/* refused_sources: drop | reply-403; ip_ranges_check_interval. */
+static const char *const refused_names[] = {"drop", "reply-403"};
+
+static void parse_allow_globals(struct cfg_ctx *c, const struct cfg_val *k)
+{
+	struct tb_config *cf = c->cfg;
+	cf->refuse_with_403 = false;
+	cf->ip_ranges_check_ms = 10000;
+	int e;
+	if (k[R_REFUSED_SOURCES].node &&
+	    (e = cfg_get_enum(c, &k[R_REFUSED_SOURCES], refused_names, 2)) >= 0)
+		cf->refuse_with_403 = e == 1;
+	if (k[R_IP_RANGES_CHECK_INTERVAL].node)
+		cfg_get_duration(c, &k[R_IP_RANGES_CHECK_INTERVAL], 1000,
+		                 3600000, &cf->ip_ranges_check_ms);
+}
+
 static void load_root(struct cfg_ctx *c, struct fy_node *root)
 {
 	struct cfg_val rv;
@@ -636,6 +657,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	cfg_parse_trunks(c, &k[R_TRUNKS]);
 	cfg_parse_routes(c, &k[R_ROUTES]);
 	cfg_parse_cdr(c, &k[R_CDR]);
+	parse_allow_globals(c, k);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }
 

@@ -200,6 +200,43 @@ struct cfg_header {
 	const char *value;
 };
 
+/* Which forwarding-history headers a trunk gets (RFC 5806 Diversion,
+ * RFC 7044 History-Info, mapped per RFC 7544). */
+enum cfg_divert_form {
+	CFG_DIVERT_DIVERSION = 0, /* "diversion" */
+	CFG_DIVERT_HISTORY_INFO,  /* "history-info" */
+	CFG_DIVERT_BOTH,          /* "both" */
+	CFG_DIVERT_NONE,          /* "none": neither header is sent */
+};
+
+/* trunks.X.diversion: {form, always_send, source} (the guide's Edge
+ * Case 2, "Always send Diversion Header" + "Original Called Address"). */
+struct cfg_diversion {
+	enum cfg_divert_form form; /* default diversion */
+	/* A call trunkbridge transfers to this trunk (REFER) carries a
+	 * Diversion built from `source` even when none arrived. Default:
+	 * true on acs-direct-routing, false elsewhere. */
+	bool always_send;
+	/* The diverting number of such a Diversion: NULL = the call's
+	 * original called number ("original-called", the default), else a
+	 * fixed E.164 number ("+18005550100"). */
+	const char *source;
+};
+
+/* trunks.X.allow_from_ip_ranges: a Genesys ip-ranges JSON file
+ * (interop 2.5: {"entities":[{cidr, service, region, direction}]}) whose
+ * matching entries join the trunk's static `allow` list. */
+struct cfg_ip_ranges {
+	const char *file; /* NULL: none */
+	/* Entries count when their field is in the list; empty: any. */
+	const char *const *services;
+	size_t n_services;
+	const char *const *regions;
+	size_t n_regions;
+	const char *const *directions;
+	size_t n_directions;
+};
+
 struct cfg_server {
 	const char *host; /* DNS name, or an IP literal (no brackets) */
 	uint16_t port;
@@ -263,6 +300,8 @@ struct cfg_trunk {
 	uint32_t dial_timeout_ms;
 	/* Send X-MS-SBC (interop 1.4); ACS default true, others false. */
 	bool x_ms_sbc;
+	struct cfg_diversion diversion;
+	struct cfg_ip_ranges ip_ranges;
 };
 
 /* A route (like an ACS voice route): calls arriving on trunk `from` whose
@@ -288,6 +327,13 @@ struct tb_config {
 	const struct cfg_route *routes; /* in file order */
 	size_t n_routes;
 	const char *cdr_path;    /* cdr.store without "sqlite:"; NULL: none */
+	/* A request from a source in no trunk's allow list: dropped with no
+	 * answer (default), or answered 403 (`refused_sources: reply-403`).
+	 * Either way it is counted per source. */
+	bool refuse_with_403;
+	/* How often ip-ranges files are checked for a change (stat), ms;
+	 * `ip_ranges_check_interval`, default 10s; SIGHUP always re-reads. */
+	uint32_t ip_ranges_check_ms;
 	struct cfg_arena *arena; /* private: owns everything above */
 };
 

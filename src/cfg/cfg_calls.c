@@ -1,6 +1,7 @@
 /* cfg_calls.c: the trunk keys for calls (the B2BUA): media encryption,
  * the Genesys Inbound SIP Termination Identifier, "Omit + prefix", the
- * header policy, call limits, session timer and dial timeout, X-MS-SBC.
+ * header policy, call limits, session timer and dial timeout, X-MS-SBC,
+ * the Diversion policy.
  *
  * Cloud rules (sources in ../shared/docs/interop.md, summarized in
  * docs/config.md):
@@ -21,10 +22,14 @@ const char *const cfg_call_keys[CK_COUNT] = {
         "media_encryption", "termination_uri",    "identification",
         "trunk_context",    "termination_header", "omit_plus",
         "headers",          "max_calls",          "max_call_rate",
-        "min_se",           "dial_timeout",       "x_ms_sbc"};
+        "min_se",           "dial_timeout",       "x_ms_sbc",
+        "diversion"};
 
 static const char *const media_names[] = {"srtp", "rtp"};
 static const char *const ident_names[] = {"fqdn", "tgrp", "dnis"};
+/* Same order as enum cfg_divert_form. */
+static const char *const divert_form_names[] = {"diversion", "history-info",
+                                                "both", "none"};
 
 /* The other leg's headers that pass by default (interop 1.4: PAI and
  * Privacy for caller ID, User-to-User and ACS custom context). */
@@ -512,6 +517,87 @@ static const char *termination(struct cfg_ctx *c, const struct cfg_val *v,
 	return cfg_strndup(c, buf, strlen(buf));
 }
 
+/* ------------------------------------------------------------- diversion */
+
+enum { DV_FORM, DV_ALWAYS_SEND, DV_SOURCE, DV_COUNT };
+static const char *const diversion_keys[DV_COUNT] = {"form", "always_send",
+                                                     "source"};
+
+#define E164_DIGITS_MAX 15 /* ITU-T E.164: at most 15 digits */
+
+/* "+" then 1-15 digits. */
+static bool e164_ok(const char *s)
+{
+	size_t n = 0;
+	if (*s++ != '+')
+		return false;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 1 && n <= E164_DIGITS_MAX;
+}
+
+/* diversion: { form, always_send, source } (the guide's Edge Case 2:
+ * "Always send Diversion Header", "Original Called Address"; interop
+ * 1.8: ACS documents no Diversion, so RFC 7544 maps History-Info). */
+static void parse_diversion(struct cfg_ctx *c, const struct cfg_val *v,
+                            struct cfg_trunk *t)
+{
+	struct cfg_val k[DV_COUNT];
+	struct cfg_diversion *d = &t->diversion;
+	if (!cfg_map(c, v, diversion_keys, DV_COUNT, NULL, 0, k))
+		return;
+	int e;
+	if (k[DV_FORM].node &&
+	    (e = cfg_get_enum(c, &k[DV_FORM], divert_form_names, 4)) >= 0)
+		d->form = (enum cfg_divert_form)e;
+	if (k[DV_ALWAYS_SEND].node)
+		cfg_get_bool(c, &k[DV_ALWAYS_SEND], &d->always_send);
+	if (k[DV_SOURCE].node) {
+		char buf[64];
+		const struct cfg_val *ks = &k[DV_SOURCE];
+		if (cfg_text(c, ks, buf, sizeof(buf))) {
+			/* design.md spells it original_called_address */
+			if (!strcmp(buf, "original-called") ||
+			    !strcmp(buf, "original_called_address"))
+				d->source = NULL;
+			else if (e164_ok(buf))
+				d->source = cfg_strndup(c, buf, strlen(buf));
+			else
+				cfg_err(c, ks->pos, ks->path,
+				        "write original-called (the number the "
+				        "caller dialled), or a number in E.164 "
+				        "form, e.g. +18005550100",
+				        buf[0] == '+' || (buf[0] >= '0' &&
+				                          buf[0] <= '9')
+				                ? "%s; not an E.164 number (+ "
+				                  "and 1-15 digits)"
+				                : "%s; not original-called or "
+				                  "an "
+				                  "E.164 number",
+				        buf);
+		}
+	}
+	if (t->profile != CFG_PROFILE_ACS)
+		return;
+	/* ACS checks the Diversion of a forwarded or transferred call
+	 * (the guide's Edge Case 2) */
+	const struct cfg_val *kf = &k[DV_FORM];
+	if (d->form == CFG_DIVERT_NONE || d->form == CFG_DIVERT_HISTORY_INFO)
+		cfg_warn(c, kf->pos, kf->path, "set form: diversion (or both)",
+		         "%s; Azure verifies a forwarded call by its Diversion "
+		         "header and rejects the call without one (the "
+		         "guide's Edge Case 2)",
+		         divert_form_names[d->form]);
+	const struct cfg_val *ka = &k[DV_ALWAYS_SEND];
+	if (!d->always_send && d->form != CFG_DIVERT_NONE &&
+	    d->form != CFG_DIVERT_HISTORY_INFO)
+		cfg_warn(c, ka->pos, ka->path, "set always_send: true",
+		         "false; transfers to external numbers through Azure "
+		         "fail without a Diversion header (the guide's Edge "
+		         "Case 2: \"Always send Diversion Header\")");
+}
+
 /* -------------------------------------------------------------- the keys */
 
 void cfg_call_defaults(struct cfg_trunk *t)
@@ -535,6 +621,9 @@ void cfg_call_defaults(struct cfg_trunk *t)
 	t->min_se_s = 90;
 	t->dial_timeout_ms = 120000;
 	t->x_ms_sbc = t->profile == CFG_PROFILE_ACS;
+	t->diversion.form = CFG_DIVERT_DIVERSION;
+	t->diversion.always_send = t->profile == CFG_PROFILE_ACS;
+	t->diversion.source = NULL; /* original-called */
 }
 
 static const char *const omit_keys[] = {"calling", "called"};
@@ -692,4 +781,6 @@ void cfg_parse_calls(struct cfg_ctx *c, const struct cfg_val *tv,
 		                 &t->dial_timeout_ms);
 	if (k[CK_X_MS_SBC].node)
 		cfg_get_bool(c, &k[CK_X_MS_SBC], &t->x_ms_sbc);
+	if (k[CK_DIVERSION].node)
+		parse_diversion(c, &k[CK_DIVERSION], t);
 }

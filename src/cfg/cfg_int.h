@@ -152,6 +152,7 @@ enum {
 	CK_MIN_SE,
 	CK_DIAL_TIMEOUT,
 	CK_X_MS_SBC,
+	CK_DIVERSION,
 	CK_COUNT
 };
 /* Their names, in CK_ order; cfg_trunk.c appends them to a trunk's keys. */
@@ -163,6 +164,8 @@ extern const char *const cfg_call_keys[CK_COUNT];
 #define CFG_HDR_VALUE_MAX    256 /* a headers.add value */
 #define CFG_MAX_CALLS        1000000
 #define CFG_MAX_CALL_RATE    1000000
+#define CFG_MAX_IPR_FILTER   32 /* allow_from_ip_ranges.services etc. */
+#define CFG_IPR_NAME_MAX     64 /* one of their names, with its NUL */
 
 /* The profile's defaults for those keys (after t->profile is set). */
 void cfg_call_defaults(struct cfg_trunk *t);

@@ -13,6 +13,7 @@
 #include "cfg/cfg_int.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const char *const transport_names[] = {"udp", "tcp", "tls"};
 static const char *const profile_names[] = {"generic", "acs-direct-routing",
@@ -392,6 +393,106 @@ static void parse_allow(struct cfg_ctx *c, const struct cfg_val *v,
 	t->n_allow = k;
 }
 
+/* A name of allow_from_ip_ranges.directions: Genesys' own (interop 2.5:
+ * inbound to Genesys, outbound from it). */
+static void direction_ok(struct cfg_ctx *c, const struct cfg_val *item,
+                         const char *name)
+{
+	if (strcasecmp(name, "inbound") && strcasecmp(name, "outbound"))
+		cfg_warn(c, item->pos, item->path,
+		         "write inbound and/or outbound",
+		         "%s; Genesys' ip-ranges directions are inbound and "
+		         "outbound (interop 2.5): no entry would match it",
+		         name);
+}
+
+/* allow_from_ip_ranges: a list of names (services, regions, directions);
+ * absent, empty or [] takes any value. check, when set, looks at each. */
+static void parse_names(struct cfg_ctx *c, const struct cfg_val *v,
+                        const char *example, const char *const **out,
+                        size_t *n_out,
+                        void (*check)(struct cfg_ctx *, const struct cfg_val *,
+                                      const char *))
+{
+	*out = NULL;
+	*n_out = 0;
+	if (cfg_is_null(v))
+		return;
+	size_t n;
+	const char **names =
+	        cfg_list_alloc(c, v, CFG_MAX_IPR_FILTER, sizeof(*names),
+	                       "names", "names", example, &n);
+	if (!names)
+		return;
+	size_t k = 0;
+	void *it = NULL;
+	struct cfg_val item;
+	for (size_t i = 0; cfg_seq_next(v, &it, i, &item); i++) {
+		char buf[CFG_IPR_NAME_MAX];
+		if (!cfg_text(c, &item, buf, sizeof(buf)))
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcasecmp(names[j], buf);
+		if (dup) {
+			cfg_warn(c, item.pos, item.path, "remove the duplicate",
+			         "%s is listed twice", buf);
+			continue;
+		}
+		if (check)
+			check(c, &item, buf);
+		names[k] = cfg_strndup(c, buf, strlen(buf));
+		if (!names[k])
+			return;
+		k++;
+	}
+	*out = names;
+	*n_out = k;
+}
+
+enum { IR_FILE, IR_SERVICES, IR_REGIONS, IR_DIRECTIONS, IR_COUNT };
+static const char *const ipr_keys[IR_COUNT] = {"file", "services", "regions",
+                                               "directions"};
+
+/* allow_from_ip_ranges: { file, services, regions, directions }: a Genesys
+ * ip-ranges JSON file (interop 2.5) whose entries join `allow`. The file
+ * is only named here: run reads it (and again on SIGHUP and when it
+ * changes), check reads it and reports what is wrong with it. */
+static void parse_ip_ranges(struct cfg_ctx *c, const struct cfg_val *v,
+                            struct cfg_trunk *t)
+{
+	struct cfg_val k[IR_COUNT];
+	struct cfg_ip_ranges *r = &t->ip_ranges;
+	if (!cfg_map(c, v, ipr_keys, IR_COUNT, NULL, 0, k))
+		return;
+	const char *file = NULL;
+	if (!k[IR_FILE].node)
+		cfg_err(c, v->key, k[IR_FILE].path,
+		        "add file: <the saved answer of GET /api/v2/ipranges>, "
+		        "e.g. file: /etc/trunkbridge/genesys-ipranges.json",
+		        "missing; the Genesys ip-ranges JSON file to read");
+	else
+		file = cfg_str(c, &k[IR_FILE]);
+	parse_names(c, &k[IR_SERVICES], "services: [<service name>]",
+	            &r->services, &r->n_services, NULL);
+	parse_names(c, &k[IR_REGIONS], "regions: [us-east-1]", &r->regions,
+	            &r->n_regions, NULL);
+	parse_names(c, &k[IR_DIRECTIONS], "directions: [outbound]",
+	            &r->directions, &r->n_directions, direction_ok);
+	bool in = false, out = false;
+	for (size_t i = 0; i < r->n_directions; i++) {
+		in = in || !strcasecmp(r->directions[i], "inbound");
+		out = out || !strcasecmp(r->directions[i], "outbound");
+	}
+	if (in && !out)
+		cfg_warn(c, k[IR_DIRECTIONS].pos, k[IR_DIRECTIONS].path,
+		         "add outbound: directions: [outbound]",
+		         "inbound only; these are the ranges Genesys receives "
+		         "on, and requests Genesys sends come from its "
+		         "outbound ranges (interop 2.5, F9)");
+	r->file = file;
+}
+
 static void parse_codes(struct cfg_ctx *c, const struct cfg_val *v,
                         struct cfg_trunk *t)
 {
@@ -589,18 +690,21 @@ enum {
 	K_UP_AFTER,
 	K_DOWN_AFTER,
 	K_ALLOW,
+	K_ALLOW_FROM_IP_RANGES,
 	K_CALLS, /* then cfg_call_keys, in CK_ order */
 	K_COUNT = K_CALLS + CK_COUNT
 };
-static const char *const trunk_keys[K_CALLS] = {
-        "profile",          "servers",
-        "transport",        "tls",
-        "options_interval", "options_timeout",
-        "failover_codes",   "up_after",
-        "down_after",       "allow"};
-/* From design.md, handled by later issues. */
-static const char *const trunk_planned[] = {"allow_from_ip_ranges",
-                                            "diversion"};
+static const char *const trunk_keys[K_CALLS] = {"profile",
+                                                "servers",
+                                                "transport",
+                                                "tls",
+                                                "options_interval",
+                                                "options_timeout",
+                                                "failover_codes",
+                                                "up_after",
+                                                "down_after",
+                                                "allow",
+                                                "allow_from_ip_ranges"};
 
 static bool trunk_name_ok(const char *s)
 {
@@ -624,8 +728,7 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
 	const char *keys[K_COUNT];
 	memcpy(keys, trunk_keys, sizeof(trunk_keys));
 	memcpy(keys + K_CALLS, cfg_call_keys, sizeof(cfg_call_keys));
-	if (!cfg_map(c, v, keys, K_COUNT, trunk_planned,
-	             sizeof(trunk_planned) / sizeof(trunk_planned[0]), k))
+	if (!cfg_map(c, v, keys, K_COUNT, NULL, 0, k))
 		return;
 	if (!k[K_PROFILE].node) {
 		cfg_err(c, v->key, k[K_PROFILE].path,
@@ -689,6 +792,8 @@ static void parse_trunk(struct cfg_ctx *c, const struct cfg_val *v,
 		cfg_get_u32(c, &k[K_DOWN_AFTER], 1, 100, NULL, &t->down_after);
 	if (k[K_ALLOW].node)
 		parse_allow(c, &k[K_ALLOW], t);
+	if (k[K_ALLOW_FROM_IP_RANGES].node)
+		parse_ip_ranges(c, &k[K_ALLOW_FROM_IP_RANGES], t);
 
 	/* Rules point at the key written, or at the trunk when it is a
 	 * default that a profile rule rejects. */

@@ -3,6 +3,7 @@
 #include "check/check.h"
 
 #include "sip/transp/tls.h"
+#include "trunk/ipranges.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -263,7 +264,7 @@ static void check_allow_lists(const struct tb_config *cfg, FILE *out,
 
 	for (size_t i = 0; i < cfg->n_trunks; i++) {
 		const struct cfg_trunk *t = &cfg->trunks[i];
-		if (t->n_allow)
+		if (t->n_allow || t->ip_ranges.file)
 			continue;
 		snprintf(key, sizeof(key), "trunks.%s.allow", t->name);
 		finding(out, n, false, cfg->source, key,
@@ -276,6 +277,41 @@ static void check_allow_lists(const struct tb_config *cfg, FILE *out,
 		                  "[192.0.2.0/24]",
 		        "empty: no allow-list (the guide's NSG rule); calls "
 		        "from any source would be taken as this trunk");
+	}
+}
+
+/* allow_from_ip_ranges: the file is read as `run` reads it; one that
+ * cannot be used leaves the trunk with its static allow only (interop
+ * 2.5, F9; the guide's Edge Case 1). */
+static void check_ip_ranges(const struct tb_config *cfg, FILE *out,
+                            struct check_counts *n)
+{
+	char key[160];
+	struct ipr_result r;
+
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		const struct cfg_trunk *t = &cfg->trunks[i];
+		if (!t->ip_ranges.file)
+			continue;
+		snprintf(key, sizeof(key),
+		         "trunks.%s.allow_from_ip_ranges.file", t->name);
+		if (ipr_load(t->ip_ranges.file, &t->ip_ranges, NULL, &r) != 0) {
+			finding(out, n, true, cfg->source, key,
+			        "save GET /api/v2/ipranges there, or fix the "
+			        "filters",
+			        "%s; run would take this trunk's requests from "
+			        "its static allow list only (%zu prefixes; the "
+			        "guide's Edge Case 1, F9)",
+			        r.reason, t->n_allow);
+			continue;
+		}
+		if (ipr_skipped(&r))
+			finding(out, n, false, cfg->source, key,
+			        "correct or remove those entries",
+			        "%s: %zu of %zu entries skipped (first: %s)",
+			        t->ip_ranges.file, ipr_skipped(&r), r.total,
+			        r.skip_reason);
+		ipr_result_free(&r);
 	}
 }
 
@@ -389,4 +425,5 @@ void check_config(const struct tb_config *cfg, const struct check_opts *o,
 		check_certificate(cfg, o, out, n);
 	check_trunk_rules(cfg, out, n);
 	check_allow_lists(cfg, out, n);
+	check_ip_ranges(cfg, out, n);
 }

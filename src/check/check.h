@@ -6,8 +6,9 @@
  * identity.fqdn, RSA >= 2048 bits, serverAuth/clientAuth usage, chain
  * complete, not expired or expiring soon), the trunks' call settings in
  * the guide's words (ACS: TLS and SRTP; Genesys: SRTP, its reserved header
- * prefixes) and the allow-lists (the guide's NSG). Each finding is one
- * line: the key, what is wrong, the fix.
+ * prefixes) and the allow-lists (the guide's NSG; an allow_from_ip_ranges
+ * file that cannot be used is an error). Each finding is one line: the
+ * key, what is wrong, the fix.
  */
 #ifndef TB_CHECK_H
 #define TB_CHECK_H

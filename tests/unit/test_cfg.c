@@ -982,7 +982,10 @@ static void test_values(void)
 	          "larger than max_connections", NULL);
 	CHECK_ERR("media", 8, 1, "not supported by this version yet",
 	          "remove it for now");
-	CHECK_ERR("trunks.acs.diversion", 10, 39, "not supported", NULL);
+	/* diversion is a mapping (test_cfg_calls.c has its keys) */
+	CHECK_ERR("trunks.acs.diversion", 10, 50,
+	          "found a value; expected a mapping",
+	          "form, always_send, source");
 }
 
 /* ------------------------------------------------------------- the files */
@@ -1107,6 +1110,74 @@ static void test_routes_and_cdr(void)
 	          "sqlite:");
 }
 
+/* refused_sources and ip_ranges_check_interval (the allow-lists, top
+ * level): defaults, every value, each error at its line:column. */
+static void test_allow_globals(void)
+{
+	struct tb_config *c = NULL;
+	int rc = load(minimal, &c);
+	CHECK_EQ_INT(rc, 0);
+	if (c) {
+		CHECK(!c->refuse_with_403);
+		CHECK_EQ_INT(c->ip_ranges_check_ms, 10000);
+		cfg_free(c);
+	}
+	static const char *const ok[] = {"refused_sources: drop\n",
+	                                 "refused_sources: reply-403\n",
+	                                 "refused_sources: REPLY-403\n",
+	                                 "ip_ranges_check_interval: 1s\n",
+	                                 "ip_ranges_check_interval: 1h\n",
+	                                 "ip_ranges_check_interval: 90\n"};
+	static const bool want403[] = {false, true, true, false, false, false};
+	static const uint32_t want_ms[] = {10000, 10000,   10000,
+	                                   1000,  3600000, 90000};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof(yaml), "%s%s", minimal, ok[i]);
+		rc = load(yaml, &c);
+		CHECK_EQ_INT(rc, 0);
+		if (rc) {
+			dump();
+			continue;
+		}
+		CHECK_EQ_INT(c->refuse_with_403, want403[i]);
+		CHECK_EQ_INT(c->ip_ranges_check_ms, want_ms[i]);
+		cfg_free(c);
+	}
+	/* errors: on lines 16-17, after minimal's 15 */
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+	         "%srefused_sources: reply403\n"
+	         "ip_ranges_check_interval: 500ms\n",
+	         minimal);
+	rc = load(yaml, &c);
+	CHECK_EQ_INT(rc, EINVAL);
+	CHECK_EQ_INT(errs.n_errors, 2);
+	CHECK(formatted_is(find("refused_sources"),
+	                   "trunkbridge.yaml:16:18: refused_sources: "
+	                   "reply403; not one of drop, reply-403 (did you "
+	                   "mean reply-403?)"));
+	CHECK(formatted_is(find("ip_ranges_check_interval"),
+	                   "trunkbridge.yaml:17:27: ip_ranges_check_interval: "
+	                   "500ms; out of range 1s-1h (use a duration from 1s "
+	                   "to 1h)"));
+	snprintf(yaml, sizeof(yaml),
+	         "%srefused_sources: [drop]\n"
+	         "ip_ranges_check_interval: 2h\n",
+	         minimal);
+	rc = load(yaml, &c);
+	CHECK_EQ_INT(rc, EINVAL);
+	CHECK_ERR("refused_sources", 16, 19, "found a list", NULL);
+	CHECK_ERR("ip_ranges_check_interval", 17, 27, "2h; out of range 1s-1h",
+	          "use a duration from 1s to 1h");
+	snprintf(yaml, sizeof(yaml), "%sip_ranges_check_interval: 10 seconds\n",
+	         minimal);
+	rc = load(yaml, &c);
+	CHECK_EQ_INT(rc, EINVAL);
+	CHECK_ERR("ip_ranges_check_interval", 16, 27,
+	          "\"10 seconds\" is not a duration", "10s");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1129,5 +1200,6 @@ int main(int argc, char **argv)
 	RUN(test_example_file);
 	RUN(test_names);
 	RUN(test_routes_and_cdr);
+	RUN(test_allow_globals);
 	return test_summary();
 }

@@ -804,21 +804,264 @@ static void test_min_se_dial_timeout_max_calls(void)
 	           "boolean (write true or false)");
 }
 
-/* The keys still planned, and a near miss. */
-static void test_planned_and_unknown(void)
+/* diversion: the defaults of each profile, every value, each error and
+ * warning at its line:column (the guide's Edge Case 2). */
+static void test_diversion(void)
 {
-	EXPECT(HEAD GENESYS TERM "    diversion: { always_send: true }\n"
-	                         "    allow_from_ip_ranges: { file: x }\n"
-	                         "    max_call: 10\n",
+	struct tb_config *c = LOADS(HEAD ACS GENESYS TERM LAB);
+	if (c) {
+		const struct cfg_trunk *a = cfg_trunk_find(c, "acs");
+		const struct cfg_trunk *g = cfg_trunk_find(c, "genesys");
+		const struct cfg_trunk *l = cfg_trunk_find(c, "lab");
+		CHECK(a && a->diversion.form == CFG_DIVERT_DIVERSION &&
+		      a->diversion.always_send && !a->diversion.source);
+		CHECK(g && g->diversion.form == CFG_DIVERT_DIVERSION &&
+		      !g->diversion.always_send && !g->diversion.source);
+		CHECK(l && l->diversion.form == CFG_DIVERT_DIVERSION &&
+		      !l->diversion.always_send && !l->diversion.source);
+		cfg_free(c);
+	}
+	c = LOADS(HEAD GENESYS TERM
+	          "    diversion: { form: history-info, always_send: true, "
+	          "source: '+18005550100' }\n" LAB
+	          "    diversion: { form: NONE, source: original-called }\n"
+	          "  lab2: { profile: generic, servers: [pbx2.lab.example], "
+	          "diversion: { form: both, source: original_called_address, "
+	          "always_send: false } }\n"
+	          "  lab3: { profile: generic, servers: [pbx3.lab.example], "
+	          "diversion: { source: '+999999999999999' } }\n"
+	          "  lab4: { profile: generic, servers: [pbx4.lab.example], "
+	          "diversion: }\n");
+	if (c) {
+		const struct cfg_trunk *g = cfg_trunk_find(c, "genesys");
+		const struct cfg_trunk *l = cfg_trunk_find(c, "lab");
+		const struct cfg_trunk *l2 = cfg_trunk_find(c, "lab2");
+		const struct cfg_trunk *l3 = cfg_trunk_find(c, "lab3");
+		const struct cfg_trunk *l4 = cfg_trunk_find(c, "lab4");
+		CHECK(g && g->diversion.form == CFG_DIVERT_HISTORY_INFO &&
+		      g->diversion.always_send && g->diversion.source &&
+		      !strcmp(g->diversion.source, "+18005550100"));
+		CHECK(l && l->diversion.form == CFG_DIVERT_NONE &&
+		      !l->diversion.always_send && !l->diversion.source);
+		CHECK(l2 && l2->diversion.form == CFG_DIVERT_BOTH &&
+		      !l2->diversion.always_send && !l2->diversion.source);
+		CHECK(l3 && l3->diversion.source &&
+		      !strcmp(l3->diversion.source, "+999999999999999"));
+		CHECK(l4 && l4->diversion.form == CFG_DIVERT_DIVERSION);
+		cfg_free(c);
+	}
+	/* ACS: its defaults are what the guide asks; switching them off
+	 * warns */
+	c = LOADS(HEAD ACS "    diversion: { form: both, source: "
+	                   "'+14255550100' }\n");
+	CHECK(c && c->trunks[0].diversion.always_send &&
+	      c->trunks[0].diversion.form == CFG_DIVERT_BOTH);
+	cfg_free(c);
+	c = EXPECT(HEAD ACS "    diversion: { form: history-info }\n", 0, 0, 1);
+	CHECK_LINE("trunks.acs.diversion.form",
+	           "trunkbridge.yaml:6:24: warning: trunks.acs.diversion.form: "
+	           "history-info; Azure verifies a forwarded call by its "
+	           "Diversion header and rejects the call without one (the "
+	           "guide's Edge Case 2) (set form: diversion (or both))");
+	cfg_free(c);
+	c = EXPECT(HEAD ACS "    diversion:\n      always_send: false\n", 0, 0,
+	           1);
+	CHECK_LINE("trunks.acs.diversion.always_send",
+	           "trunkbridge.yaml:7:20: warning: "
+	           "trunks.acs.diversion.always_send: false; transfers to "
+	           "external numbers through Azure fail without a Diversion "
+	           "header (the guide's Edge Case 2: \"Always send Diversion "
+	           "Header\") (set always_send: true)");
+	cfg_free(c);
+	c = EXPECT(HEAD ACS "    diversion: { form: none, always_send: false "
+	                    "}\n",
+	           0, 0, 1);
+	CHECK(find("trunks.acs.diversion.form") != NULL);
+	cfg_free(c);
+
+	/* errors, each at its value */
+	EXPECT(HEAD GENESYS TERM
+	       "    diversion: { form: divert, always_send: yes, source: "
+	       "'+1800555010a' }\n",
 	       EINVAL, 3, 0);
+	CHECK_LINE("trunks.genesys.diversion.form",
+	           "trunkbridge.yaml:8:24: trunks.genesys.diversion.form: "
+	           "divert; not one of diversion, history-info, both, none "
+	           "(write one of: diversion, history-info, both, none)");
+	CHECK_LINE("trunks.genesys.diversion.always_send",
+	           "trunkbridge.yaml:8:45: "
+	           "trunks.genesys.diversion.always_send: yes; not a boolean "
+	           "(write true or false)");
+	CHECK_LINE("trunks.genesys.diversion.source",
+	           "trunkbridge.yaml:8:58: trunks.genesys.diversion.source: "
+	           "+1800555010a; not an E.164 number (+ and 1-15 digits) "
+	           "(write original-called (the number the caller dialled), "
+	           "or a number in E.164 form, e.g. +18005550100)");
+	EXPECT(HEAD GENESYS TERM "    diversion: { source: 18005550100 }\n",
+	       EINVAL, 1, 0);
+	CHECK_LINE("trunks.genesys.diversion.source",
+	           "trunkbridge.yaml:8:26: trunks.genesys.diversion.source: "
+	           "18005550100; not an E.164 number (+ and 1-15 digits) "
+	           "(write original-called (the number the caller dialled), "
+	           "or a number in E.164 form, e.g. +18005550100)");
+	EXPECT(HEAD GENESYS TERM "    diversion: { source: '+1234567890123456' "
+	                         "}\n",
+	       EINVAL, 1, 0);
+	CHECK(find("trunks.genesys.diversion.source") != NULL);
+	EXPECT(HEAD GENESYS TERM "    diversion: { source: called }\n", EINVAL,
+	       1, 0);
+	CHECK_LINE("trunks.genesys.diversion.source",
+	           "trunkbridge.yaml:8:26: trunks.genesys.diversion.source: "
+	           "called; not original-called or an E.164 number (write "
+	           "original-called (the number the caller dialled), or a "
+	           "number in E.164 form, e.g. +18005550100)");
+	EXPECT(HEAD GENESYS TERM "    diversion: { source: '+' }\n", EINVAL, 1,
+	       0);
+	EXPECT(HEAD GENESYS TERM "    diversion: none\n", EINVAL, 1, 0);
 	CHECK_LINE("trunks.genesys.diversion",
-	           "trunkbridge.yaml:8:5: trunks.genesys.diversion: not "
-	           "supported by this version yet (remove it for now)");
-	CHECK(find("trunks.genesys.allow_from_ip_ranges") != NULL);
+	           "trunkbridge.yaml:8:16: trunks.genesys.diversion: found a "
+	           "value; expected a mapping (key: value lines) (form, "
+	           "always_send, source)");
+	EXPECT(HEAD GENESYS TERM "    diversion: { from: original-called }\n",
+	       EINVAL, 1, 0);
+	CHECK_LINE("trunks.genesys.diversion.from",
+	           "trunkbridge.yaml:8:18: trunks.genesys.diversion.from: "
+	           "unknown key (did you mean form?)");
+}
+
+/* allow_from_ip_ranges: absent by default on every profile, every key,
+ * each error and warning at its line:column. The file is not opened. */
+static void test_ip_ranges(void)
+{
+	struct tb_config *c = LOADS(HEAD ACS GENESYS TERM LAB);
+	for (size_t i = 0; c && i < c->n_trunks; i++) {
+		const struct cfg_ip_ranges *r = &c->trunks[i].ip_ranges;
+		CHECK(r->file == NULL);
+		CHECK(r->n_services + r->n_regions + r->n_directions == 0);
+	}
+	cfg_free(c);
+
+	c = LOADS(HEAD GENESYS TERM
+	          "    allow_from_ip_ranges:\n"
+	          "      file: /var/lib/trunkbridge/genesys-ipranges.json\n"
+	          "      services: [sip-signaling, SIP]\n"
+	          "      regions: [us-east-1, us-west-2]\n"
+	          "      directions: [outbound, inbound]\n" ACS
+	          "    allow_from_ip_ranges: { file: ipr.json, services: [], "
+	          "regions: }\n" LAB
+	          "    allow_from_ip_ranges: { file: 'ip ranges.json' }\n");
+	if (c) {
+		const struct cfg_trunk *g = cfg_trunk_find(c, "genesys");
+		const struct cfg_trunk *a = cfg_trunk_find(c, "acs");
+		const struct cfg_trunk *l = cfg_trunk_find(c, "lab");
+		const struct cfg_ip_ranges *r = g ? &g->ip_ranges : NULL;
+		CHECK(r && r->file &&
+		      !strcmp(r->file,
+		              "/var/lib/trunkbridge/genesys-ipranges.json"));
+		CHECK(r && r->n_services == 2 &&
+		      !strcmp(r->services[0], "sip-signaling") &&
+		      !strcmp(r->services[1], "SIP"));
+		CHECK(r && r->n_regions == 2 &&
+		      !strcmp(r->regions[1], "us-west-2"));
+		CHECK(r && r->n_directions == 2 &&
+		      !strcmp(r->directions[0], "outbound"));
+		CHECK(g && g->n_allow == 0); /* no static list */
+		/* on ACS too, beside its default allow; a relative path
+		 * is kept as written (like cdr.store, certificate) */
+		CHECK(a && a->ip_ranges.file &&
+		      !strcmp(a->ip_ranges.file, "ipr.json") &&
+		      a->ip_ranges.n_services == 0 &&
+		      a->ip_ranges.n_regions == 0 && a->n_allow == 2);
+		CHECK(l && l->ip_ranges.file &&
+		      !strcmp(l->ip_ranges.file, "ip ranges.json"));
+		cfg_free(c);
+	}
+
+	/* errors and warnings */
+	EXPECT(HEAD GENESYS TERM "    allow_from_ip_ranges:\n", EINVAL, 1, 0);
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.file",
+	           "trunkbridge.yaml:8:5: "
+	           "trunks.genesys.allow_from_ip_ranges.file: missing; the "
+	           "Genesys ip-ranges JSON file to read (add file: <the saved "
+	           "answer of GET /api/v2/ipranges>, e.g. file: "
+	           "/etc/trunkbridge/genesys-ipranges.json)");
+	EXPECT(HEAD GENESYS TERM "    allow_from_ip_ranges: ipr.json\n", EINVAL,
+	       1, 0);
 	CHECK_LINE(
-	        "trunks.genesys.max_call",
-	        "trunkbridge.yaml:10:5: trunks.genesys.max_call: unknown key "
-	        "(did you mean max_calls?)");
+	        "trunks.genesys.allow_from_ip_ranges",
+	        "trunkbridge.yaml:8:27: trunks.genesys.allow_from_ip_ranges: "
+	        "found a value; expected a mapping (key: value lines) "
+	        "(file, services, regions, directions)");
+	EXPECT(HEAD GENESYS TERM
+	       "    allow_from_ip_ranges: { services: [a, A, ''], regions: x, "
+	       "directions: [inbound, sideways], fle: y }\n",
+	       EINVAL, 4, 3);
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.file",
+	           "trunkbridge.yaml:8:5: "
+	           "trunks.genesys.allow_from_ip_ranges.file: missing; the "
+	           "Genesys ip-ranges JSON file to read (add file: <the saved "
+	           "answer of GET /api/v2/ipranges>, e.g. file: "
+	           "/etc/trunkbridge/genesys-ipranges.json)");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.services[1]",
+	           "trunkbridge.yaml:8:43: warning: "
+	           "trunks.genesys.allow_from_ip_ranges.services[1]: A is "
+	           "listed twice (remove the duplicate)");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.services[2]",
+	           "trunkbridge.yaml:8:46: "
+	           "trunks.genesys.allow_from_ip_ranges.services[2]: empty "
+	           "value (write a value or remove the key)");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.regions",
+	           "trunkbridge.yaml:8:60: "
+	           "trunks.genesys.allow_from_ip_ranges.regions: found a value;"
+	           " expected a list of names (write a list: regions: "
+	           "[us-east-1])");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.directions",
+	           "trunkbridge.yaml:8:76: warning: "
+	           "trunks.genesys.allow_from_ip_ranges.directions: inbound "
+	           "only; these are the ranges Genesys receives on, and "
+	           "requests Genesys sends come from its outbound ranges "
+	           "(interop 2.5, F9) (add outbound: directions: [outbound])");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.directions[1]",
+	           "trunkbridge.yaml:8:85: warning: "
+	           "trunks.genesys.allow_from_ip_ranges.directions[1]: "
+	           "sideways; Genesys' ip-ranges directions are inbound and "
+	           "outbound (interop 2.5): no entry would match it (write "
+	           "inbound and/or outbound)");
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.fle",
+	           "trunkbridge.yaml:8:96: "
+	           "trunks.genesys.allow_from_ip_ranges.fle: unknown key (did "
+	           "you mean file?)");
+	/* limits: 32 names, 63 characters each */
+	char yaml[4096];
+	size_t k = (size_t)snprintf(yaml, sizeof(yaml), "%s",
+	                            HEAD GENESYS TERM
+	                            "    allow_from_ip_ranges: { file: x, "
+	                            "regions: [");
+	for (int i = 0; i < 33; i++)
+		k += (size_t)snprintf(yaml + k, sizeof(yaml) - k, "%sr%d",
+		                      i ? ", " : "", i);
+	snprintf(yaml + k, sizeof(yaml) - k, "], services: [%064d] }\n", 7);
+	EXPECT(yaml, EINVAL, 2, 0);
+	CHECK_LINE("trunks.genesys.allow_from_ip_ranges.regions",
+	           "trunkbridge.yaml:8:48: "
+	           "trunks.genesys.allow_from_ip_ranges.regions: 33 names; at "
+	           "most 32");
+	CHECK(find("trunks.genesys.allow_from_ip_ranges.services[0]") &&
+	      strstr(find("trunks.genesys.allow_from_ip_ranges.services[0]")
+	                     ->what,
+	             "value of 64 characters is too long (at most 63)"));
+	EXPECT(HEAD GENESYS TERM "    allow_from_ip_ranges: { file: '' }\n",
+	       EINVAL, 1, 0);
+	CHECK(find("trunks.genesys.allow_from_ip_ranges.file") != NULL);
+}
+
+/* A near miss of a key. */
+static void test_unknown(void)
+{
+	EXPECT(HEAD GENESYS TERM "    max_call: 10\n", EINVAL, 1, 0);
+	CHECK_LINE("trunks.genesys.max_call",
+	           "trunkbridge.yaml:8:5: trunks.genesys.max_call: unknown key "
+	           "(did you mean max_calls?)");
 }
 
 /* The shipped example: the new keys as written there. */
@@ -857,7 +1100,9 @@ int main(int argc, char **argv)
 	RUN(test_headers_acs);
 	RUN(test_call_rate);
 	RUN(test_min_se_dial_timeout_max_calls);
-	RUN(test_planned_and_unknown);
+	RUN(test_diversion);
+	RUN(test_ip_ranges);
+	RUN(test_unknown);
 	RUN(test_example);
 	return test_summary();
 }

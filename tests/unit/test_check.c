@@ -1,6 +1,7 @@
 /* test_check.c: `trunkbridge check`'s trunk rules (src/check): ACS needs
  * TLS and SRTP, Genesys warns without SRTP and refuses its reserved header
- * prefixes, and a trunk without an allow-list is a warning, each in the
+ * prefixes, a trunk without an allow-list is a warning, an
+ * allow_from_ip_ranges file that cannot be used an error, each in the
  * guide's words. The loader already refuses the errors, so those cases
  * run on copies of a loaded config with one field changed. */
 #include "cfg/cfg.h"
@@ -10,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct cfg_errors errs;
 
@@ -203,6 +205,89 @@ static void test_allow_lists(void)
 	cfg_free(c);
 }
 
+/* allow_from_ip_ranges: it satisfies the NSG rule; check reads the file
+ * as run does: one that cannot be used is an error, skipped entries a
+ * warning, a good one says nothing. */
+static void test_ip_ranges(void)
+{
+	char dir[] = "/tmp/tb-check-ipr.XXXXXX";
+	char good_path[128], bad_path[128], yaml[2048];
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(good_path, sizeof(good_path), "%s/good.json", dir);
+	snprintf(bad_path, sizeof(bad_path), "%s/bad.json", dir);
+	FILE *f = fopen(good_path, "w");
+	if (f) {
+		fputs("{\"entities\":[{\"cidr\":\"192.0.2.0/24\"}]}", f);
+		fclose(f);
+	}
+	f = fopen(bad_path, "w");
+	if (f) {
+		fputs("[{\"cidr\":\"192.0.2.1/24\"},{\"cidr\":\"198.51.100.0/"
+		      "24\"}]",
+		      f);
+		fclose(f);
+	}
+	snprintf(yaml, sizeof(yaml),
+	         "identity: { fqdn: sbc1.contoso.com }\n"
+	         "listen: [{ transport: udp }]\n"
+	         "trunks:\n"
+	         "  gc: { profile: genesys-byoc-cloud, transport: udp, "
+	         "servers: [byoc.mypurecloud.com], termination_uri: a.b.c, "
+	         "allow_from_ip_ranges: { file: %s } }\n"
+	         "  gc2: { profile: genesys-byoc-cloud, transport: udp, "
+	         "servers: [byoc2.mypurecloud.com], termination_uri: a.b.d, "
+	         "allow_from_ip_ranges: { file: %s } }\n"
+	         "  gc3: { profile: genesys-byoc-cloud, transport: udp, "
+	         "servers: [byoc3.mypurecloud.com], termination_uri: a.b.e, "
+	         "allow: [10.0.0.0/8], allow_from_ip_ranges: { file: "
+	         "%s/missing.json } }\n",
+	         good_path, bad_path, dir);
+	struct tb_config *c = load(yaml);
+	CHECK(c != NULL);
+	if (c) {
+		char *text = NULL;
+		size_t size = 0;
+		FILE *o = open_memstream(&text, &size);
+		struct check_counts n = {0, 0};
+		struct check_opts opts = {NULL, 30};
+		if (o) {
+			check_config(c, &opts, o, &n);
+			fclose(o);
+		}
+		CHECK_EQ_INT(n.errors, 1);
+		CHECK_EQ_INT(n.warnings, 1);
+		CHECK(text && !strstr(text, "trunks.gc.")); /* good: quiet */
+		CHECK(text && !strstr(text, ".allow: empty"));
+		char want[512];
+		snprintf(
+		        want, sizeof(want),
+		        "tb.yaml: warning: "
+		        "trunks.gc2.allow_from_ip_ranges.file: "
+		        "%s: 1 of 2 entries skipped (first: entities[0]: "
+		        "192.0.2.1/24: bits set after the prefix (did you mean "
+		        "192.0.2.0/24?)) (correct or remove those entries)\n",
+		        bad_path);
+		CHECK_HAS(text, want);
+		snprintf(
+		        want, sizeof(want),
+		        "tb.yaml: trunks.gc3.allow_from_ip_ranges.file: "
+		        "%s/missing.json: cannot open: No such file or "
+		        "directory; run would take this trunk's requests from "
+		        "its static allow list only (1 prefixes; the guide's "
+		        "Edge Case 1, F9) (save GET /api/v2/ipranges there, or "
+		        "fix the filters)\n",
+		        dir);
+		CHECK_HAS(text, want);
+		free(text);
+		cfg_free(c);
+	}
+	unlink(good_path);
+	unlink(bad_path);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -211,5 +296,6 @@ int main(int argc, char **argv)
 	RUN(test_acs_tls_srtp);
 	RUN(test_genesys);
 	RUN(test_allow_lists);
+	RUN(test_ip_ranges);
 	return test_summary();
 }
