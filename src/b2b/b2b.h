@@ -62,6 +62,7 @@ struct b2b_stats {
 	uint64_t calls, answered, failed, active;
 	uint64_t refused_source, refused_limit, no_route, loops;
 	uint64_t failovers, cdr_written, cdr_failed, overload;
+	uint64_t transfers, transfers_failed; /* REFER and Replaces */
 };
 
 struct b2b *b2b_new(const struct b2b_env *env);

@@ -101,9 +101,9 @@ enum xfer_kind {
 /* A transfer in progress on a call (one at a time). */
 struct xfer {
 	enum xfer_kind kind;
-	struct leg *r; /* the referrer / replaced leg */
-	struct leg *k; /* the kept leg */
-	struct leg *n; /* the new leg */
+	struct leg *r;         /* the referrer / replaced leg */
+	struct leg *k;         /* the kept leg */
+	struct leg *n;         /* the new leg */
 	struct sip_tx *inv_tx; /* REFER: our INVITE on n; REPLACES: n's */
 	char *inv;             /* REPLACES: n's INVITE (to answer it) */
 	size_t inv_len;

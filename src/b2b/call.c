@@ -14,8 +14,6 @@
 #include <string.h>
 
 static void start_attempt(struct call *c);
-static void finish(struct call *c, int status, enum cdr_hangup by,
-                   const char *reason);
 static void relay_free(struct call *c, struct relay *r);
 
 /* ---- lifetime ---- */
@@ -25,6 +23,7 @@ static void drop_transactions(struct call *c)
 {
 	while (c->relays)
 		relay_free(c, c->relays);
+	b2b_xfer_free(c);
 	struct sip_tx **txs[2] = {&c->binv_tx, &c->ainv_tx};
 	for (int i = 0; i < 2; i++) {
 		if (*txs[i]) {
@@ -52,6 +51,11 @@ static void call_free(struct call *c)
 		event_free(c->dial_timer);
 	if (c->se_timer)
 		event_free(c->se_timer);
+	if (c->retire_timer)
+		event_free(c->retire_timer);
+	free(c->xfer_from);
+	free(c->xfer_to);
+	free(c->diversion);
 	while (c->legs) {
 		struct leg *l = c->legs;
 		c->legs = l->lnext;
@@ -63,17 +67,17 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-static void check_free(struct call *c)
+void b2b_check_free(struct call *c)
 {
 	if (c->state == CALL_ENDED && c->pending == 0 && !c->binv_open &&
-	    !c->relays)
+	    !c->relays && !c->xf)
 		call_free(c);
 }
 
 void b2b_call_unpend(struct call *c)
 {
 	c->pending--;
-	check_free(c);
+	b2b_check_free(c);
 }
 
 void b2b_call_end_all(struct b2b *b, bool force)
@@ -83,8 +87,9 @@ void b2b_call_end_all(struct b2b *b, bool force)
 	for (; c; c = next) {
 		next = c->next;
 		if (c->state != CALL_ENDED)
-			finish(c, c->state == CALL_ANSWERED ? 200 : 503,
-			       CDR_HANGUP_TRUNKBRIDGE, "trunkbridge stopped");
+			b2b_finish(c, c->state == CALL_ANSWERED ? 200 : 503,
+			           CDR_HANGUP_TRUNKBRIDGE,
+			           "trunkbridge stopped");
 		c->binv_open = false;
 		drop_transactions(c); /* before the layer goes */
 		if (force || c->pending == 0)
@@ -94,7 +99,7 @@ void b2b_call_end_all(struct b2b *b, bool force)
 
 /* ---- counters per trunk ---- */
 
-static int use_of(struct b2b *b, const char *name)
+int b2b_use_of(struct b2b *b, const char *name)
 {
 	for (size_t i = 0; i < b->n_use; i++) {
 		if (strcmp(b->use[i].name, name) == 0)
@@ -193,7 +198,7 @@ static void a_final(struct call *c, uint16_t status, struct pl reason,
 
 /* ---- the end ---- */
 
-static void write_cdr(struct call *c)
+void b2b_write_cdr(struct call *c)
 {
 	struct cdr_record r;
 	struct b2b *b = c->b;
@@ -220,6 +225,9 @@ static void write_cdr(struct call *c)
 	r.hangup_by = c->hangup_by;
 	r.failover_attempts = c->attempts > 0 ? c->attempts - 1 : 0;
 	r.answered_by = c->answered_by;
+	r.transferred_from = c->xfer_from;
+	r.transferred_to = c->xfer_to;
+	r.diversion = c->diversion;
 	if (cdr_store_write(b->env.cdr, &r) == 0) {
 		b->st.cdr_written++;
 	} else {
@@ -229,8 +237,8 @@ static void write_cdr(struct call *c)
 	}
 }
 
-static void finish(struct call *c, int status, enum cdr_hangup by,
-                   const char *reason)
+void b2b_finish(struct call *c, int status, enum cdr_hangup by,
+                const char *reason)
 {
 	struct b2b *b = c->b;
 
@@ -248,13 +256,22 @@ static void finish(struct call *c, int status, enum cdr_hangup by,
 		event_del(c->dial_timer);
 	if (c->se_timer)
 		event_del(c->se_timer);
+	if (c->retire_timer)
+		event_del(c->retire_timer);
+	b2b_xfer_abort(c);
+	for (struct leg *l = c->legs; l; l = l->lnext) {
+		if (l->retired && !l->gone) {
+			b2b_send_bye(c, l, NULL, NULL);
+			l->gone = true;
+		}
+	}
 	if (c->in_use >= 0 && b->use[c->in_use].active)
 		b->use[c->in_use].active--;
 	if (c->out_use >= 0 && b->use[c->out_use].active)
 		b->use[c->out_use].active--;
 	if (b->st.active)
 		b->st.active--;
-	write_cdr(c);
+	b2b_write_cdr(c);
 	tb_log("info", "call_end",
 	       "call=%s in_trunk=%s out_trunk=%s status=%d hangup_by=%s "
 	       "duration_ms=%lld failover_attempts=%d reason=\"%s\"",
@@ -277,18 +294,18 @@ static void fail(struct call *c, uint16_t status, struct pl reason,
 			snprintf(c->reason, sizeof(c->reason), "%.*s",
 			         (int)h->value.l, h->value.p);
 	}
-	finish(c, status, CDR_HANGUP_NONE, why);
+	b2b_finish(c, status, CDR_HANGUP_NONE, why);
 }
 
 /* BYE on a leg whose dialog is confirmed (fire and forget). */
-static void send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
-                     const char *reason)
+void b2b_send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
+                  const char *reason)
 {
 	char *out;
 	struct pl extra = PL_NULL;
 	char xr[160];
 
-	if (!l->rtag || !l->target || c->b->closing)
+	if (!l->rtag || !l->target || l->gone || c->b->closing)
 		return;
 	out = c->b->msg;
 	if (reason) {
@@ -318,9 +335,9 @@ static void on_dial_timeout(evutil_socket_t fd, short what, void *arg)
 	if (c->binv_tx && c->binv_open)
 		sip_tx_cancel(c->binv_tx);
 	a_final(c, 408, PL_NULL, NULL, NULL, NULL);
-	finish(c, 408, CDR_HANGUP_TRUNKBRIDGE, "dial timeout");
+	b2b_finish(c, 408, CDR_HANGUP_TRUNKBRIDGE, "dial timeout");
 	b2b_after(c->b);
-	check_free(c);
+	b2b_check_free(c);
 }
 
 static void on_session_expired(evutil_socket_t fd, short what, void *arg)
@@ -334,17 +351,17 @@ static void on_session_expired(evutil_socket_t fd, short what, void *arg)
 		return;
 	tb_log("info", "call_session_expired", "call=%s interval_s=%u", c->id,
 	       (unsigned)c->se_s);
-	send_bye(c, c->a, NULL, why);
-	send_bye(c, c->bl, NULL, why);
+	b2b_send_bye(c, c->a, NULL, why);
+	b2b_send_bye(c, c->bl, NULL, why);
 	snprintf(c->reason, sizeof(c->reason), "%s", why);
-	finish(c, 200, CDR_HANGUP_TRUNKBRIDGE, NULL);
+	b2b_finish(c, 200, CDR_HANGUP_TRUNKBRIDGE, NULL);
 	b2b_after(c->b);
-	check_free(c);
+	b2b_check_free(c);
 }
 
 /* RFC 4028: the session interval of a 2xx; the call ends when it passes
  * without a refresh (any 2xx to a re-INVITE or UPDATE). */
-static void session_timer(struct call *c, const struct sip_msg *resp)
+void b2b_session_timer(struct call *c, const struct sip_msg *resp)
 {
 	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_SESSION_EXPIRES);
 	struct sip_session_expires se;
@@ -368,8 +385,8 @@ static void session_timer(struct call *c, const struct sip_msg *resp)
 /* The number in u as received (unescaped) into raw, and as E.164 into
  * e164 ("" when it is not a number). An all-digit number of 8 or more
  * digits is taken as E.164 without its '+' (Genesys "Omit + prefix"). */
-static void numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
-                       char *e164, size_t ecap)
+void b2b_numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
+                    char *e164, size_t ecap)
 {
 	bool global = false, phone = false;
 	long n = number_from_uri(u, raw, rawcap, &global, &phone);
@@ -395,10 +412,31 @@ static void numbers_of(const struct sip_uri *u, char *raw, size_t rawcap,
 
 /* ---- leg B: the INVITE out ---- */
 
-/* Request-URI and To of leg B toward server s of its trunk. */
-static int b_addresses(struct call *c, size_t s, const char *called)
+uint8_t b2b_server_order(struct b2b *b, const struct cfg_trunk *t,
+                         uint8_t *order)
 {
-	struct leg *l = c->bl;
+	uint8_t n = 0;
+
+	/* Active ones first, in order, then the others not on hold (try
+	 * them anyway) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < t->n_servers && i < CFG_MAX_SERVERS;
+		     i++) {
+			bool active = true;
+			bool ok = b->env.server_ok
+			                  ? b->env.server_ok(b->env.arg, t, i,
+			                                     &active)
+			                  : true;
+			if (ok && active == (pass == 0))
+				order[n++] = (uint8_t)i;
+		}
+	}
+	return n;
+}
+
+/* Request-URI, To and target of leg l toward server s of its trunk. */
+int b2b_leg_addresses(struct leg *l, size_t s, const char *called)
+{
 	const struct cfg_trunk *t = l->trunk;
 	const struct cfg_server *sv = &t->servers[s];
 	const char *tpn = t->transport == CFG_TRANSPORT_TLS   ? "tls"
@@ -450,12 +488,20 @@ static int b_addresses(struct call *c, size_t s, const char *called)
 	free(l->remote_uri);
 	l->target = b2b_strdup(ruri);
 	l->remote_uri = b2b_strdup(to);
+	return l->target && l->remote_uri ? 0 : -1;
+}
+
+/* Request-URI and To of leg B toward server s of its trunk. */
+static int b_addresses(struct call *c, size_t s, const char *called)
+{
+	const struct cfg_trunk *t = c->bl->trunk;
+
 	snprintf(c->out_called, sizeof(c->out_called), "%s",
 	         t->profile != CFG_PROFILE_ACS && t->omit_plus_called &&
 	                         called[0] == '+'
 	                 ? called + 1
 	                 : called);
-	return l->target && l->remote_uri ? 0 : -1;
+	return b2b_leg_addresses(c->bl, s, called);
 }
 
 static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
@@ -504,6 +550,7 @@ static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
 		                   pl_make(t->add_headers[i].value,
 		                           strlen(t->add_headers[i].value)));
 	b2b_copy_headers(&bd, ainv, t, false);
+	b2b_put_history(c, &bd, ainv, t, NULL, &c->diversion);
 	if (ainv->body.l && pl_isset(ainv->content_type))
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, ainv->content_type);
 	return sip_build_finish(&bd, ainv->body.l ? ainv->body : PL_NULL);
@@ -650,7 +697,8 @@ static void start_attempt(struct call *c)
 /* ---- leg B's answers ---- */
 
 /* PRACK a reliable provisional response of leg B (RFC 3262 7.2). */
-static void prack(struct call *c, const struct sip_msg *resp)
+void b2b_prack(struct call *c, struct leg *l, uint32_t inv_cseq,
+               const struct sip_msg *resp)
 {
 	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_RSEQ);
 	uint32_t rseq;
@@ -659,21 +707,20 @@ static void prack(struct call *c, const struct sip_msg *resp)
 	if (!h || sip_uint_decode(&rseq, h->value) != 0)
 		return;
 	int xn = snprintf(xr, sizeof(xr), "RAck: %u %u INVITE\r\n",
-	                  (unsigned)rseq, (unsigned)c->binv_cseq);
+	                  (unsigned)rseq, (unsigned)inv_cseq);
 	if (xn <= 0)
 		return;
 	out = c->b->msg;
-	size_t n = b2b_build_request(c->b, c->bl, PL("PRACK"), ++c->bl->lcseq,
-	                             NULL, pl_make(xr, (size_t)xn), PL_NULL,
-	                             PL_NULL, out, B2B_MSG_MAX);
+	size_t n = b2b_build_request(c->b, l, PL("PRACK"), ++l->lcseq, NULL,
+	                             pl_make(xr, (size_t)xn), PL_NULL, PL_NULL,
+	                             out, B2B_MSG_MAX);
 	if (n)
-		b2b_leg_send(c->bl, out, n, false, NULL, NULL, NULL);
+		b2b_leg_send(l, out, n, false, NULL, NULL, NULL);
 }
 
 /* Leg B's dialog state from a response that creates or confirms it. */
-static void b_dialog(struct call *c, const struct sip_msg *resp)
+void b2b_leg_dialog(struct leg *l, const struct sip_msg *resp)
 {
-	struct leg *l = c->bl;
 
 	if (pl_isset(resp->to.tag) &&
 	    (!l->rtag ||
@@ -719,7 +766,7 @@ static void ack_and_bye(struct call *c, const struct sip_msg *resp)
 	l->routes = save_routes;
 }
 
-static void send_ack(struct call *c, struct leg *l, uint32_t cseq)
+void b2b_send_ack(struct call *c, struct leg *l, uint32_t cseq)
 {
 	char *out = c->b->msg;
 
@@ -728,7 +775,7 @@ static void send_ack(struct call *c, struct leg *l, uint32_t cseq)
 		b2b_leg_send(l, out, n, true, NULL, NULL, NULL);
 }
 
-static bool failover_code(const struct cfg_trunk *t, uint16_t st)
+bool b2b_failover_code(const struct cfg_trunk *t, uint16_t st)
 {
 	if (st >= 600)
 		return false; /* a 6xx is final everywhere (interop 1.6) */
@@ -755,9 +802,10 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 			goto out;
 		bool reliable =
 		        sip_msg_has_tag(resp, SIP_HDR_REQUIRE, PL("100rel"));
-		b_dialog(c, resp);
+		b2b_leg_dialog(c->bl, resp);
+		b2b_leg_save_sdp(c->bl, resp);
 		if (reliable)
-			prack(c, resp);
+			b2b_prack(c, c->bl, c->binv_cseq, resp);
 		a_respond(c, status, resp->reason, resp,
 		          c->a_require_100rel || (reliable && c->a_100rel),
 		          NULL, NULL);
@@ -770,7 +818,8 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		    pl_eq(resp->to.tag,
 		          pl_make(c->bl->rtag ? c->bl->rtag : "",
 		                  c->bl->rtag ? strlen(c->bl->rtag) : 0))) {
-			send_ack(c, c->bl, c->binv_cseq); /* a retransmission */
+			b2b_send_ack(c, c->bl,
+			             c->binv_cseq); /* a retransmission */
 			goto out;
 		}
 		if (c->state != CALL_CALLING || c->cancelled) {
@@ -779,8 +828,9 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 			goto out;
 		}
 		c->binv_open = false;
-		b_dialog(c, resp);
-		send_ack(c, c->bl, c->binv_cseq);
+		b2b_leg_dialog(c->bl, resp);
+		b2b_leg_save_sdp(c->bl, resp);
+		b2b_send_ack(c, c->bl, c->binv_cseq);
 		c->state = CALL_ANSWERED;
 		c->answer_ms = (int64_t)b2b_wall_ms();
 		snprintf(c->answered_by, sizeof(c->answered_by), "%s:%u",
@@ -792,7 +842,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		}
 		b->st.answered++;
 		a_final(c, status, resp->reason, resp, NULL, NULL);
-		session_timer(c, resp);
+		b2b_session_timer(c, resp);
 		tb_log("info", "call_answered",
 		       "call=%s in_trunk=%s out_trunk=%s answered_by=%s", c->id,
 		       c->a->trunk->name, t->name, c->answered_by);
@@ -802,7 +852,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 	c->binv_open = false;
 	if (c->state != CALL_CALLING || c->cancelled)
 		goto out;
-	if (!resp || failover_code(t, status)) {
+	if (!resp || b2b_failover_code(t, status)) {
 		c->last_status = status;
 		uint32_t ra;
 		const struct sip_hdr *h =
@@ -844,6 +894,20 @@ static void on_ainv(void *arg, struct sip_tx *tx, uint16_t status,
 		tb_log("warn", "call_no_ack", "call=%s", c->id);
 }
 
+void b2b_call_id(char *out, size_t cap)
+{
+	unsigned char rnd[16];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	snprintf(out, cap,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x"
+	         "%02x%02x",
+	         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7],
+	         rnd[8], rnd[9], rnd[10], rnd[11], rnd[12], rnd[13], rnd[14],
+	         rnd[15]);
+}
+
 static bool loop_detected(const struct b2b *b, const struct sip_msg *m)
 {
 	const char *fqdn = b->cfg->identity.fqdn;
@@ -860,10 +924,15 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 {
 	const struct tb_config *cfg = b->cfg;
 	const struct cfg_trunk *in = &cfg->trunks[trunk];
-	struct call *c = calloc(1, sizeof(*c));
+	struct call *c;
 	char raw[NUMBER_BUF];
-	unsigned char rnd[16];
 
+	if (sip_msg_hdr(m, SIP_HDR_REPLACES)) {
+		/* an attended transfer: a new leg for a call we have */
+		b2b_xfer_replaces(b, src, m, tx, trunk);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		b2b_reply(b, tx, m, 500, NULL, NULL);
 		return;
@@ -884,14 +953,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	c->cfg = cfg_ref(b->cfg);
 	c->in_use = c->out_use = -1;
 	c->start_ms = (int64_t)b2b_wall_ms();
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		memset(rnd, 0, sizeof(rnd));
-	snprintf(c->id, sizeof(c->id),
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x"
-	         "%02x%02x",
-	         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7],
-	         rnd[8], rnd[9], rnd[10], rnd[11], rnd[12], rnd[13], rnd[14],
-	         rnd[15]);
+	b2b_call_id(c->id, sizeof(c->id));
 	c->next = b->calls;
 	if (b->calls)
 		b->calls->prev = c;
@@ -931,6 +993,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		memcpy(c->ainv, m->raw.p, m->raw.l);
 		c->ainv_len = m->raw.l;
 	}
+	b2b_leg_save_sdp(a, m);
 	c->ainv_tx = sip_tx_ref(tx);
 	sip_tx_set_handler(tx, on_ainv, c);
 	b2b_hash_add(b, a);
@@ -945,17 +1008,17 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	}
 
 	/* numbers, as received and as E.164 */
-	numbers_of(&m->ruri, c->in_called, sizeof(c->in_called), c->called,
-	           sizeof(c->called));
-	numbers_of(&m->from.uri, c->in_calling, sizeof(c->in_calling),
-	           c->calling, sizeof(c->calling));
+	b2b_numbers_of(&m->ruri, c->in_called, sizeof(c->in_called), c->called,
+	               sizeof(c->called));
+	b2b_numbers_of(&m->from.uri, c->in_calling, sizeof(c->in_calling),
+	               c->calling, sizeof(c->calling));
 	if (!c->calling[0]) {
 		struct sip_list_iter it;
 		struct sip_addr pai;
 		sip_list_iter_init(&it, m, SIP_HDR_P_ASSERTED_IDENTITY);
 		if (sip_addr_iter_next(&it, &pai) == 1)
-			numbers_of(&pai.uri, raw, sizeof(raw), c->calling,
-			           sizeof(c->calling));
+			b2b_numbers_of(&pai.uri, raw, sizeof(raw), c->calling,
+			               sizeof(c->calling));
 		if (!c->calling[0])
 			snprintf(c->calling, sizeof(c->calling), "anonymous");
 	}
@@ -1002,7 +1065,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	/* limits, on both trunks */
 	uint64_t now = b2b_wall_ms();
 	const char *why = NULL;
-	int iu = use_of(b, in->name), ou = use_of(b, out->name);
+	int iu = b2b_use_of(b, in->name), ou = b2b_use_of(b, out->name);
 	uint32_t ra = 0;
 	if (iu >= 0)
 		ra = over_limit(b, in, iu, now, &why);
@@ -1059,20 +1122,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		fail(c, 500, PL_NULL, NULL, "out of memory", NULL, NULL);
 		goto done;
 	}
-	/* servers: Active ones first, in order, then the others not on
-	 * hold (try them anyway) */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < out->n_servers && i < CFG_MAX_SERVERS;
-		     i++) {
-			bool active = true;
-			bool ok = b->env.server_ok
-			                  ? b->env.server_ok(b->env.arg, out, i,
-			                                     &active)
-			                  : true;
-			if (ok && active == (pass == 0))
-				c->order[c->n_order++] = (uint8_t)i;
-		}
-	}
+	c->n_order = b2b_server_order(b, out, c->order);
 	if (c->n_order == 0) {
 		fail(c, 503, PL_NULL, NULL,
 		     "every server of the trunk is on Retry-After hold",
@@ -1095,7 +1145,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	start_attempt(c);
 	c->pending--;
 done:
-	check_free(c);
+	b2b_check_free(c);
 }
 
 /* ---- CANCEL from A ---- */
@@ -1112,8 +1162,8 @@ void b2b_call_cancel(struct b2b *b, struct sip_tx *inv_tx)
 	if (c->binv_tx && c->binv_open)
 		sip_tx_cancel(c->binv_tx);
 	a_final(c, 487, PL_NULL, NULL, NULL, NULL);
-	finish(c, 487, CDR_HANGUP_CALLER, "cancelled by the caller");
-	check_free(c);
+	b2b_finish(c, 487, CDR_HANGUP_CALLER, "cancelled by the caller");
+	b2b_check_free(c);
 }
 
 /* ---- in-dialog requests ---- */
@@ -1156,10 +1206,11 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 		            r->method == SIP_METHOD_UPDATE;
 		if (ok2xx && resp) {
 			b2b_leg_target(r->to, resp, false, false);
+			b2b_leg_save_sdp(r->to, resp);
 			if (r->method == SIP_METHOD_INVITE)
-				send_ack(c, r->to, r->cseq);
+				b2b_send_ack(c, r->to, r->cseq);
 			if (sess && c->state == CALL_ANSWERED)
-				session_timer(c, resp);
+				b2b_session_timer(c, resp);
 		}
 		sip_build_init(&bd, out, B2B_MSG_MAX);
 		sip_tx_response_head(&bd, &m, sip_tx_dest(r->stx), status,
@@ -1174,9 +1225,11 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 			sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
 		b2b_copy_headers(&bd, resp, r->from->trunk, true);
 		struct pl body = resp ? resp->body : PL_NULL;
-		if (body.l && pl_isset(resp->content_type))
+		if (body.l && pl_isset(resp->content_type)) {
 			sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE,
 			              resp->content_type);
+			body = b2b_sdp_for(r->from, body);
+		}
 		size_t n = sip_build_finish(&bd, body.l ? body : PL_NULL);
 		if (n)
 			sip_tx_respond(r->stx, status, out, n);
@@ -1189,7 +1242,7 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 static void relay(struct call *c, struct leg *from, struct sip_msg *m,
                   struct sip_tx *tx)
 {
-	struct leg *to = from->is_a ? c->bl : c->a;
+	struct leg *to = from == c->a ? c->bl : c->a;
 	struct relay *r = calloc(1, sizeof(*r));
 	char *out = c->b->msg;
 
@@ -1212,6 +1265,8 @@ static void relay(struct call *c, struct leg *from, struct sip_msg *m,
 	}
 	memcpy(r->req, m->raw.p, m->raw.l);
 	r->req_len = m->raw.l;
+	if (r->method == SIP_METHOD_INVITE || r->method == SIP_METHOD_UPDATE)
+		b2b_leg_save_sdp(from, m);
 	r->stx = sip_tx_ref(tx);
 	r->cseq = ++to->lcseq;
 	r->next = c->relays;
@@ -1230,10 +1285,15 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
                         struct sip_msg *m, struct sip_tx *tx)
 {
 	struct call *c = l->c;
-	struct leg *other = l->is_a ? c->bl : c->a;
+	struct leg *other = l == c->a ? c->bl : c->a;
 
 	(void)src;
 	c->pending++;
+	if (l->retired || (l != c->a && l != c->bl)) {
+		/* a leg a transfer replaced, or a new one not in place yet */
+		b2b_xfer_retired(c, l, m, tx);
+		goto out;
+	}
 	if (c->state == CALL_ENDED) {
 		b2b_reply(b, tx, m, m->method_id == SIP_METHOD_BYE ? 200 : 481,
 		          NULL, NULL);
@@ -1241,18 +1301,29 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
 	}
 	switch (m->method_id) {
 	case SIP_METHOD_BYE: {
+		if (c->state == CALL_ANSWERED && c->xf && c->xf->r == l) {
+			/* the referrer may leave once its REFER is accepted:
+			 * the transfer goes on (RFC 5589 blind transfer) */
+			l->gone = true;
+			b2b_reply(b, tx, m, 200, NULL, NULL);
+			b2b_xfer_referrer_gone(c);
+			break;
+		}
 		/* the CDR row is committed before the 200 goes out: a call
 		 * its caller saw end has its row, even if we die now */
 		const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REASON);
 		if (h && h->value.l < sizeof(c->reason))
 			snprintf(c->reason, sizeof(c->reason), "%.*s",
 			         (int)h->value.l, h->value.p);
+		l->gone = true;
 		if (c->state == CALL_ANSWERED) {
-			send_bye(c, other, m, NULL);
-			finish(c, 200,
-			       l->is_a ? CDR_HANGUP_CALLER : CDR_HANGUP_CALLEE,
-			       NULL);
-		} else if (!l->is_a) {
+			b2b_send_bye(c, other, m, NULL);
+			other->gone = true;
+			b2b_finish(c, 200,
+			           l == c->a ? CDR_HANGUP_CALLER
+			                     : CDR_HANGUP_CALLEE,
+			           NULL);
+		} else if (l == c->bl) {
 			/* callee gave up an early dialog */
 			c->cancelled = true;
 			if (c->binv_tx && c->binv_open)
@@ -1263,6 +1334,13 @@ void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
 		b2b_reply(b, tx, m, 200, NULL, NULL);
 		break;
 	}
+	case SIP_METHOD_REFER:
+		if (c->state != CALL_ANSWERED) {
+			b2b_reply(b, tx, m, 403, NULL, NULL);
+			break;
+		}
+		b2b_xfer_refer(c, l, m, tx);
+		break;
 	case SIP_METHOD_PRACK:
 		b2b_reply(b, tx, m, l->is_a ? 200 : 481, NULL, NULL);
 		break;

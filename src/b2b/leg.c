@@ -154,6 +154,8 @@ void b2b_put_contact(struct sip_build *bd, const struct leg *l)
 		               b->env.transport);
 }
 
+static bool is_sdp(struct pl ct);
+
 static const char *tp_upper(enum sip_transport t)
 {
 	switch (t) {
@@ -222,6 +224,8 @@ size_t b2b_build_request(struct b2b *b, struct leg *l, struct pl method,
 		body = orig->body;
 		ctype = orig->content_type;
 	}
+	if (body.l && is_sdp(ctype))
+		body = b2b_sdp_for(l, body);
 	if (body.l && pl_isset(ctype))
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, ctype);
 	return sip_build_finish(&bd, body.l ? body : PL_NULL);
@@ -455,6 +459,11 @@ void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
 
 void b2b_leg_clear(struct leg *l)
 {
+	free(l->sdp);
+	free(l->o_pre);
+	free(l->o_post);
+	l->sdp = l->o_pre = l->o_post = NULL;
+	l->sdp_len = 0;
 	free(l->call_id);
 	free(l->rtag);
 	free(l->local_uri);
@@ -481,4 +490,105 @@ struct leg *b2b_leg_new(struct call *c)
 	l->lnext = c->legs;
 	c->legs = l;
 	return l;
+}
+
+/* ---- SDP kept per leg, and its origin line ---- */
+
+static bool is_sdp(struct pl ct)
+{
+	ct = pl_trim(ct);
+	return ct.l >= 15 &&
+	       pl_casecmp_lit(pl_make(ct.p, 15), "application/sdp");
+}
+
+void b2b_leg_save_sdp(struct leg *l, const struct sip_msg *m)
+{
+	if (!m || !m->body.l || !is_sdp(m->content_type))
+		return;
+	char *p = malloc(m->body.l);
+	if (!p)
+		return;
+	memcpy(p, m->body.p, m->body.l);
+	free(l->sdp);
+	l->sdp = p;
+	l->sdp_len = m->body.l;
+}
+
+/* The o= line of an SDP body: [*start, *end) holds "o=...", end before
+ * its CRLF/LF. False when there is none. */
+static bool origin_line(struct pl body, size_t *start, size_t *end)
+{
+	for (size_t i = 0; i + 1 < body.l; i++) {
+		if ((i == 0 || body.p[i - 1] == '\n') && body.p[i] == 'o' &&
+		    body.p[i + 1] == '=') {
+			size_t e = i;
+			while (e < body.l && body.p[e] != '\r' &&
+			       body.p[e] != '\n')
+				e++;
+			*start = i;
+			*end = e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "o=<user> <sess-id> <version> <rest>": the four parts (SP separated;
+ * rest is nettype addrtype address). */
+static bool origin_split(struct pl line, struct pl *pre, uint64_t *ver,
+                         struct pl *post)
+{
+	size_t sp[3], n = 0;
+
+	if (line.l < 3)
+		return false;
+	for (size_t i = 2; i < line.l && n < 3; i++) {
+		if (line.p[i] == ' ')
+			sp[n++] = i;
+	}
+	if (n < 3)
+		return false;
+	*pre = pl_make(line.p + 2, sp[1] - 2);
+	*post = pl_make(line.p + sp[2] + 1, line.l - sp[2] - 1);
+	return pl_u64(pl_make(line.p + sp[1] + 1, sp[2] - sp[1] - 1),
+	              UINT64_MAX / 2, ver) &&
+	       pre->l > 0 && post->l > 0;
+}
+
+void b2b_leg_continue_origin(struct leg *l, const char *sdp, size_t len)
+{
+	size_t s, e;
+	struct pl pre, post;
+	uint64_t ver;
+
+	if (l->o_pre || !sdp || !origin_line(pl_make(sdp, len), &s, &e) ||
+	    !origin_split(pl_make(sdp + s, e - s), &pre, &ver, &post))
+		return;
+	l->o_pre = b2b_strdup_pl(pre);
+	l->o_post = b2b_strdup_pl(post);
+	l->o_ver = ver;
+	if (!l->o_pre || !l->o_post) {
+		free(l->o_pre);
+		free(l->o_post);
+		l->o_pre = l->o_post = NULL;
+	}
+}
+
+struct pl b2b_sdp_for(struct leg *l, struct pl body)
+{
+	size_t s, e;
+	char *out = l->c->b->sdp;
+
+	if (!l->o_pre || !body.l || !origin_line(body, &s, &e))
+		return body;
+	if (s >= B2B_MSG_MAX)
+		return body;
+	memcpy(out, body.p, s); /* bytes, not a string: may hold NUL */
+	int n = snprintf(out + s, B2B_MSG_MAX - s, "o=%s %llu %s", l->o_pre,
+	                 (unsigned long long)(l->o_ver + 1), l->o_post);
+	if (n < 0 || s + (size_t)n + (body.l - e) > B2B_MSG_MAX)
+		return body;
+	memcpy(out + s + (size_t)n, body.p + e, body.l - e);
+	l->o_ver++;
+	return pl_make(out, s + (size_t)n + body.l - e);
 }
