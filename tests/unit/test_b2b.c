@@ -6,6 +6,7 @@
 #include "tests/test.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char yaml[] =
@@ -181,9 +182,74 @@ static void test_policy(void)
 	cfg_free(c);
 }
 
+/* After a transfer, the SDP sent to the kept party continues the origin it
+ * saw (RFC 3264 8: same username, session id and address, a higher
+ * version), whatever the new party wrote; bytes around it unchanged. */
+static void test_origin(void)
+{
+	struct b2b *b = calloc(1, sizeof(*b));
+	struct call *c = calloc(1, sizeof(*c));
+	static const char seen[] =
+	        "v=0\r\no=acsuser 1001 7 IN IP4 127.0.0.7\r\n"
+	        "s=-\r\nc=IN IP4 127.0.0.7\r\n";
+	static const char nw[] =
+	        "v=0\r\no=- 55 1 IN IP4 10.9.9.9\r\ns=-\r\n"
+	        "c=IN IP4 10.9.9.9\r\nm=audio 4000 RTP/SAVP 0\r\n";
+	static const char with_nul[] = "v=0\r\na=x:\0\r\no=- 1 1 IN IP4 h\r\n";
+
+	CHECK(b && c);
+	if (!b || !c) {
+		free(b);
+		free(c);
+		return;
+	}
+	c->b = b;
+	struct leg *k = b2b_leg_new(c);
+	CHECK(k != NULL);
+	if (!k)
+		goto out;
+	/* no origin to continue yet: unchanged, same bytes */
+	struct pl o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	CHECK(o.p == nw && o.l == sizeof(nw) - 1);
+	/* an unusable o= line (version not a number) is not taken */
+	b2b_leg_continue_origin(k, "o=a b x IN IP4 h\r\n", 18);
+	CHECK(k->o_pre == NULL);
+	b2b_leg_continue_origin(k, seen, sizeof(seen) - 1);
+	CHECK(k->o_pre && strcmp(k->o_pre, "acsuser 1001") == 0);
+	CHECK(k->o_post && strcmp(k->o_post, "IN IP4 127.0.0.7") == 0);
+	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	CHECK_PL(o, "v=0\r\no=acsuser 1001 8 IN IP4 127.0.0.7\r\ns=-\r\n"
+	            "c=IN IP4 10.9.9.9\r\nm=audio 4000 RTP/SAVP 0\r\n");
+	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	CHECK_PL(o, "v=0\r\no=acsuser 1001 9 IN IP4 127.0.0.7\r\ns=-\r\n"
+	            "c=IN IP4 10.9.9.9\r\nm=audio 4000 RTP/SAVP 0\r\n");
+	/* continuing again keeps the first origin */
+	b2b_leg_continue_origin(k, nw, sizeof(nw) - 1);
+	CHECK(strcmp(k->o_pre, "acsuser 1001") == 0);
+	/* a NUL before the o= line is kept (bytes, not a string) */
+	o = b2b_sdp_for(k, pl_make(with_nul, sizeof(with_nul) - 1));
+	CHECK_EQ_INT(o.l, sizeof("v=0\r\na=x:\0\r\no=acsuser 1001 10 IN IP4 "
+	                         "127.0.0.7\r\n") -
+	                          1);
+	CHECK(o.l > 9 && o.p[9] == '\0');
+	/* a body without o= passes as is */
+	o = b2b_sdp_for(k, PL("v=0\r\ns=-\r\n"));
+	CHECK_PL(o, "v=0\r\ns=-\r\n");
+out:
+	while (c->legs) {
+		struct leg *l = c->legs;
+		c->legs = l->lnext;
+		b2b_leg_clear(l);
+		free(l);
+	}
+	free(c);
+	free(b);
+}
+
 int main(void)
 {
 	RUN(test_trunk_of);
 	RUN(test_policy);
+	RUN(test_origin);
 	return test_summary();
 }
