@@ -246,6 +246,23 @@ void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
 void b2b_leg_clear(struct leg *l);
 /* A new zeroed leg of c, linked into c->legs; NULL when out of memory. */
 struct leg *b2b_leg_new(struct call *c);
+/* Leg l as the UAS of INVITE m from src (trunk: its index in the current
+ * generation, for the TLS profile): tags, URIs, target, route set, SDP.
+ * 0, or -1 when out of memory. */
+int b2b_leg_uas(struct b2b *b, struct leg *l, const struct tp_addr *src,
+                const struct sip_msg *m, int trunk);
+/* The head of an INVITE on leg l (Request-URI its target): Via, From, To,
+ * Call-ID, CSeq, Contact, Allow, Supported, X-MS-SBC and the trunk's
+ * termination header and added headers. */
+void b2b_invite_head(struct call *c, struct sip_build *bd, struct leg *l,
+                     uint32_t cseq, int max_forwards);
+/* Answer the INVITE inv (a saved copy; tx its server transaction) on leg
+ * l: status, reason, resp's headers and body that cross, 100rel when
+ * reliable, one extra header when xname is set. */
+void b2b_invite_answer(struct call *c, struct leg *l, struct sip_tx *tx,
+                       const char *inv, size_t inv_len, uint16_t status,
+                       struct pl reason, const struct sip_msg *resp,
+                       bool reliable, const char *xname, const char *xvalue);
 /* Keep m's body as the last SDP of leg l when it is one. */
 void b2b_leg_save_sdp(struct leg *l, const struct sip_msg *m);
 /* From now on, SDP sent to leg l continues the origin of sdp (the

@@ -145,44 +145,8 @@ static void a_respond(struct call *c, uint16_t status, struct pl reason,
                       const struct sip_msg *resp, bool reliable,
                       const char *xname, const char *xvalue)
 {
-	struct sip_hdr hdrs[B2B_HDRS];
-	struct sip_msg m;
-	struct sip_build bd;
-	char *out;
-	struct leg *a = c->a;
-
-	if (!c->ainv_tx || !c->ainv ||
-	    b2b_reparse(c->ainv, c->ainv_len, &m, hdrs, B2B_HDRS) != 0)
-		return;
-	out = c->b->msg;
-	sip_build_init(&bd, out, B2B_MSG_MAX);
-	sip_tx_response_head(&bd, &m, sip_tx_dest(c->ainv_tx), status, reason,
-	                     status > 100 ? pl_make(a->ltag, strlen(a->ltag))
-	                                  : PL_NULL);
-	if (status > 100 && status < 300) {
-		b2b_put_contact(&bd, a);
-		sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
-		sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
-	}
-	if (reliable) {
-		sip_build_hdr(&bd, SIP_HDR_REQUIRE, PL("100rel"));
-		sip_build_hdrf(&bd, SIP_HDR_RSEQ, "%u", (unsigned)++a->rseq);
-	}
-	if (a->trunk->x_ms_sbc)
-		sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
-	if (xname)
-		sip_build_hdr_name(&bd, pl_make(xname, strlen(xname)),
-		                   pl_make(xvalue, strlen(xvalue)));
-	b2b_copy_headers(&bd, resp, a->trunk, true);
-	struct pl body = resp ? resp->body : PL_NULL;
-	if (body.l && pl_isset(resp->content_type))
-		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, resp->content_type);
-	size_t n = sip_build_finish(&bd, body.l ? body : PL_NULL);
-	if (n)
-		sip_tx_respond(c->ainv_tx, status, out, n);
-	else
-		tb_log("error", "build_failed", "call=%s status=%u", c->id,
-		       (unsigned)status);
+	b2b_invite_answer(c, c->a, c->ainv_tx, c->ainv, c->ainv_len, status,
+	                  reason, resp, reliable, xname, xvalue);
 }
 
 /* The final answer to A ends the INVITE; A's copy is no longer needed. */
@@ -510,45 +474,13 @@ static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
 	struct leg *l = c->bl;
 	const struct cfg_trunk *t = l->trunk;
 	struct sip_build bd;
-	char br[48];
 	int mf = ainv->max_forwards < 0    ? 70
 	         : ainv->max_forwards > 70 ? 69
 	                                   : ainv->max_forwards - 1;
 
-	b2b_unique(c->b, br, sizeof(br));
 	sip_build_init(&bd, out, cap);
-	sip_build_request_line(&bd, PL("INVITE"),
-	                       pl_make(l->target, strlen(l->target)));
-	sip_build_hdrf(&bd, SIP_HDR_VIA, "SIP/2.0/%s %s:%u;branch=z9hG4bK-%s",
-	               t->transport == CFG_TRANSPORT_TLS   ? "TLS"
-	               : t->transport == CFG_TRANSPORT_TCP ? "TCP"
-	                                                   : "UDP",
-	               c->cfg->identity.fqdn, (unsigned)c->b->env.port, br);
-	sip_build_hdrf(&bd, SIP_HDR_MAX_FORWARDS, "%d", mf);
-	sip_build_hdrf(&bd, SIP_HDR_FROM, "%s;tag=%s", l->local_uri, l->ltag);
-	sip_build_hdr(&bd, SIP_HDR_TO,
-	              pl_make(l->remote_uri, strlen(l->remote_uri)));
-	sip_build_hdr(&bd, SIP_HDR_CALL_ID,
-	              pl_make(l->call_id, strlen(l->call_id)));
 	c->binv_cseq = ++l->lcseq;
-	sip_build_hdrf(&bd, SIP_HDR_CSEQ, "%u INVITE", (unsigned)c->binv_cseq);
-	b2b_put_contact(&bd, l);
-	sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
-	sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
-	if (t->x_ms_sbc)
-		sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
-	if (t->termination_header && t->termination_uri)
-		sip_build_hdr_name(&bd,
-		                   pl_make(t->termination_header,
-		                           strlen(t->termination_header)),
-		                   pl_make(t->termination_uri,
-		                           strlen(t->termination_uri)));
-	for (size_t i = 0; i < t->n_add_headers; i++)
-		sip_build_hdr_name(&bd,
-		                   pl_make(t->add_headers[i].name,
-		                           strlen(t->add_headers[i].name)),
-		                   pl_make(t->add_headers[i].value,
-		                           strlen(t->add_headers[i].value)));
+	b2b_invite_head(c, &bd, l, c->binv_cseq, mf);
 	b2b_copy_headers(&bd, ainv, t, false);
 	b2b_put_history(c, &bd, ainv, t, NULL, &c->diversion);
 	if (ainv->body.l && pl_isset(ainv->content_type))
@@ -964,36 +896,14 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	/* leg A */
 	struct leg *a = c->a;
 	char buf[512];
-	a->c = c;
-	a->is_a = true;
 	a->trunk = in;
 	a->trunk_idx = (size_t)trunk;
-	a->tp = src->conn ? tp_conn_addr(src->conn)->transport : SIP_TP_UDP;
-	if (src->conn)
-		a->conn = tp_conn_ref(src->conn);
-	else {
-		memcpy(&a->udp, &src->addr, sizeof(a->udp));
-		a->udp_len = src->addrlen;
-	}
-	if (b->tls[trunk])
-		a->tls = tls_profile_ref(b->tls[trunk]);
-	b2b_unique(b, a->ltag, sizeof(a->ltag));
-	a->call_id = b2b_strdup_pl(m->call_id);
-	a->rtag = b2b_strdup_pl(m->from.tag);
-	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->to.uri_pl.l,
-	         m->to.uri_pl.p);
-	a->local_uri = b2b_strdup(buf);
-	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->from.uri_pl.l,
-	         m->from.uri_pl.p);
-	a->remote_uri = b2b_strdup(buf);
-	a->target = b2b_strdup_pl(m->ruri_pl);
-	b2b_leg_target(a, m, true, false);
+	int a_ok = b2b_leg_uas(b, a, src, m, trunk);
 	c->ainv = malloc(m->raw.l);
 	if (c->ainv) {
 		memcpy(c->ainv, m->raw.p, m->raw.l);
 		c->ainv_len = m->raw.l;
 	}
-	b2b_leg_save_sdp(a, m);
 	c->ainv_tx = sip_tx_ref(tx);
 	sip_tx_set_handler(tx, on_ainv, c);
 	b2b_hash_add(b, a);
@@ -1001,8 +911,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	c->a_100rel = c->a_require_100rel ||
 	              sip_msg_has_tag(m, SIP_HDR_SUPPORTED, PL("100rel"));
 	c->state = CALL_ROUTING;
-	if (!a->call_id || !a->local_uri || !a->remote_uri || !a->target ||
-	    !c->ainv) {
+	if (a_ok != 0 || !c->ainv) {
 		fail(c, 500, PL_NULL, NULL, "out of memory", NULL, NULL);
 		goto done;
 	}

@@ -592,3 +592,116 @@ struct pl b2b_sdp_for(struct leg *l, struct pl body)
 	l->o_ver++;
 	return pl_make(out, s + (size_t)n + body.l - e);
 }
+
+/* ---- shared by calls and transfers ---- */
+
+int b2b_leg_uas(struct b2b *b, struct leg *l, const struct tp_addr *src,
+                const struct sip_msg *m, int trunk)
+{
+	char buf[512];
+
+	l->is_a = true;
+	l->tp = src->conn ? tp_conn_addr(src->conn)->transport : SIP_TP_UDP;
+	if (src->conn) {
+		l->conn = tp_conn_ref(src->conn);
+	} else {
+		memcpy(&l->udp, &src->addr, sizeof(l->udp));
+		l->udp_len = src->addrlen;
+	}
+	if (trunk >= 0 && b->tls[trunk])
+		l->tls = tls_profile_ref(b->tls[trunk]);
+	b2b_unique(b, l->ltag, sizeof(l->ltag));
+	l->call_id = b2b_strdup_pl(m->call_id);
+	l->rtag = b2b_strdup_pl(m->from.tag);
+	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->to.uri_pl.l,
+	         m->to.uri_pl.p);
+	l->local_uri = b2b_strdup(buf);
+	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->from.uri_pl.l,
+	         m->from.uri_pl.p);
+	l->remote_uri = b2b_strdup(buf);
+	l->target = b2b_strdup_pl(m->ruri_pl);
+	b2b_leg_target(l, m, true, false);
+	b2b_leg_save_sdp(l, m);
+	return l->call_id && l->local_uri && l->remote_uri && l->target ? 0
+	                                                                : -1;
+}
+
+void b2b_invite_head(struct call *c, struct sip_build *bd, struct leg *l,
+                     uint32_t cseq, int max_forwards)
+{
+	const struct cfg_trunk *t = l->trunk;
+	char br[48];
+
+	b2b_unique(c->b, br, sizeof(br));
+	sip_build_request_line(bd, PL("INVITE"),
+	                       pl_make(l->target, strlen(l->target)));
+	sip_build_hdrf(bd, SIP_HDR_VIA, "SIP/2.0/%s %s:%u;branch=z9hG4bK-%s",
+	               tp_upper(l->tp), c->cfg->identity.fqdn,
+	               (unsigned)c->b->env.port, br);
+	sip_build_hdrf(bd, SIP_HDR_MAX_FORWARDS, "%d", max_forwards);
+	sip_build_hdrf(bd, SIP_HDR_FROM, "%s;tag=%s", l->local_uri, l->ltag);
+	sip_build_hdr(bd, SIP_HDR_TO,
+	              pl_make(l->remote_uri, strlen(l->remote_uri)));
+	sip_build_hdr(bd, SIP_HDR_CALL_ID,
+	              pl_make(l->call_id, strlen(l->call_id)));
+	sip_build_hdrf(bd, SIP_HDR_CSEQ, "%u INVITE", (unsigned)cseq);
+	b2b_put_contact(bd, l);
+	sip_build_hdr(bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
+	sip_build_hdr(bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
+	if (t->x_ms_sbc)
+		sip_build_hdr(bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
+	if (t->termination_header && t->termination_uri)
+		sip_build_hdr_name(bd,
+		                   pl_make(t->termination_header,
+		                           strlen(t->termination_header)),
+		                   pl_make(t->termination_uri,
+		                           strlen(t->termination_uri)));
+	for (size_t i = 0; i < t->n_add_headers; i++)
+		sip_build_hdr_name(bd,
+		                   pl_make(t->add_headers[i].name,
+		                           strlen(t->add_headers[i].name)),
+		                   pl_make(t->add_headers[i].value,
+		                           strlen(t->add_headers[i].value)));
+}
+
+void b2b_invite_answer(struct call *c, struct leg *l, struct sip_tx *tx,
+                       const char *inv, size_t inv_len, uint16_t status,
+                       struct pl reason, const struct sip_msg *resp,
+                       bool reliable, const char *xname, const char *xvalue)
+{
+	struct sip_hdr hdrs[B2B_HDRS];
+	struct sip_msg m;
+	struct sip_build bd;
+	char *out = c->b->msg;
+
+	if (!tx || !inv || b2b_reparse(inv, inv_len, &m, hdrs, B2B_HDRS) != 0)
+		return;
+	sip_build_init(&bd, out, B2B_MSG_MAX);
+	sip_tx_response_head(&bd, &m, sip_tx_dest(tx), status, reason,
+	                     status > 100 ? pl_make(l->ltag, strlen(l->ltag))
+	                                  : PL_NULL);
+	if (status > 100 && status < 300) {
+		b2b_put_contact(&bd, l);
+		sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
+		sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
+	}
+	if (reliable) {
+		sip_build_hdr(&bd, SIP_HDR_REQUIRE, PL("100rel"));
+		sip_build_hdrf(&bd, SIP_HDR_RSEQ, "%u", (unsigned)++l->rseq);
+	}
+	if (l->trunk->x_ms_sbc)
+		sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
+	if (xname)
+		sip_build_hdr_name(&bd, pl_make(xname, strlen(xname)),
+		                   pl_make(xvalue, strlen(xvalue)));
+	b2b_copy_headers(&bd, resp, l->trunk, true);
+	struct pl body = resp ? resp->body : PL_NULL;
+	if (body.l && pl_isset(resp->content_type))
+		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, resp->content_type);
+	size_t n = sip_build_finish(&bd, body.l ? body : PL_NULL);
+	if (n)
+		sip_tx_respond(tx, status, out, n);
+	else
+		tb_log("error", "build_failed", "call=%s status=%u", c->id,
+		       (unsigned)status);
+}

@@ -426,51 +426,19 @@ static void send_invite(struct call *c)
 	struct leg *n = xf->n, *k = xf->k;
 	const struct cfg_trunk *t = n->trunk;
 	struct sip_build bd;
-	char br[48];
 	char *out = c->b->msg;
 
 	if (!k->sdp) {
 		failed(c, 488, PL("No SDP of the kept party to offer"));
 		return;
 	}
-	b2b_unique(c->b, br, sizeof(br));
 	sip_build_init(&bd, out, B2B_MSG_MAX);
-	sip_build_request_line(&bd, PL("INVITE"),
-	                       pl_make(n->target, strlen(n->target)));
-	sip_build_hdrf(&bd, SIP_HDR_VIA, "SIP/2.0/%s %s:%u;branch=z9hG4bK-%s",
-	               n->tp == SIP_TP_TLS   ? "TLS"
-	               : n->tp == SIP_TP_TCP ? "TCP"
-	                                     : "UDP",
-	               c->cfg->identity.fqdn, (unsigned)c->b->env.port, br);
-	sip_build_hdr(&bd, SIP_HDR_MAX_FORWARDS, PL("70"));
-	sip_build_hdrf(&bd, SIP_HDR_FROM, "%s;tag=%s", n->local_uri, n->ltag);
-	sip_build_hdr(&bd, SIP_HDR_TO,
-	              pl_make(n->remote_uri, strlen(n->remote_uri)));
-	sip_build_hdr(&bd, SIP_HDR_CALL_ID,
-	              pl_make(n->call_id, strlen(n->call_id)));
 	xf->inv_cseq = ++n->lcseq;
-	sip_build_hdrf(&bd, SIP_HDR_CSEQ, "%u INVITE", (unsigned)xf->inv_cseq);
-	b2b_put_contact(&bd, n);
-	sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
-	sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
-	if (t->x_ms_sbc)
-		sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
+	b2b_invite_head(c, &bd, n, xf->inv_cseq, 70);
 	if (xf->referred_by)
 		sip_build_hdr(
 		        &bd, SIP_HDR_REFERRED_BY,
 		        pl_make(xf->referred_by, strlen(xf->referred_by)));
-	if (t->termination_header && t->termination_uri)
-		sip_build_hdr_name(&bd,
-		                   pl_make(t->termination_header,
-		                           strlen(t->termination_header)),
-		                   pl_make(t->termination_uri,
-		                           strlen(t->termination_uri)));
-	for (size_t i = 0; i < t->n_add_headers; i++)
-		sip_build_hdr_name(&bd,
-		                   pl_make(t->add_headers[i].name,
-		                           strlen(t->add_headers[i].name)),
-		                   pl_make(t->add_headers[i].value,
-		                           strlen(t->add_headers[i].value)));
 	/* the Original Called Address (the guide's Edge Case 2) */
 	const char *src = t->diversion.source ? t->diversion.source
 	                                      : number_of_side(c, xf->r);
@@ -766,33 +734,10 @@ static void respond_n(struct call *c, uint16_t status,
                       const struct sip_msg *resp)
 {
 	struct xfer *xf = c->xf;
-	struct leg *n = xf->n;
-	struct sip_hdr hdrs[B2B_HDRS];
-	struct sip_msg m;
-	struct sip_build bd;
-	char *out = c->b->msg;
 
-	if (!xf->inv_tx ||
-	    b2b_reparse(xf->inv, xf->inv_len, &m, hdrs, B2B_HDRS) != 0)
-		return;
-	sip_build_init(&bd, out, B2B_MSG_MAX);
-	sip_tx_response_head(&bd, &m, sip_tx_dest(xf->inv_tx), status,
-	                     resp ? resp->reason : PL_NULL,
-	                     pl_make(n->ltag, strlen(n->ltag)));
-	if (status < 300) {
-		b2b_put_contact(&bd, n);
-		sip_build_hdr(&bd, SIP_HDR_ALLOW, PL(TB_ALLOW));
-		sip_build_hdr(&bd, SIP_HDR_SUPPORTED, PL("100rel, timer"));
-	}
-	if (n->trunk->x_ms_sbc)
-		sip_build_hdr(&bd, SIP_HDR_X_MS_SBC, PL(TB_X_MS_SBC));
-	b2b_copy_headers(&bd, resp, n->trunk, true);
-	struct pl body = resp ? resp->body : PL_NULL;
-	if (body.l && pl_isset(resp->content_type))
-		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, resp->content_type);
-	size_t len = sip_build_finish(&bd, body.l ? body : PL_NULL);
-	if (len)
-		sip_tx_respond(xf->inv_tx, status, out, len);
+	b2b_invite_answer(c, xf->n, xf->inv_tx, xf->inv, xf->inv_len, status,
+	                  resp ? resp->reason : PL_NULL, resp, false, NULL,
+	                  NULL);
 }
 
 static void replaces_answer(struct call *c, uint16_t status,
@@ -836,7 +781,7 @@ void b2b_xfer_replaces(struct b2b *b, const struct tp_addr *src,
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REPLACES);
 	struct sip_replaces rp;
-	char buf[512], raw[NUMBER_BUF];
+	char raw[NUMBER_BUF];
 
 	if (!h || sip_msg_hdr_next(m, h) ||
 	    sip_replaces_decode(&rp, h->value) != 0) {
@@ -873,35 +818,13 @@ void b2b_xfer_replaces(struct b2b *b, const struct tp_addr *src,
 	const struct cfg_trunk *t = cfg_trunk_find(c->cfg, tname);
 	n->trunk = t ? t : r->trunk;
 	n->trunk_idx = (size_t)(n->trunk - c->cfg->trunks);
-	n->is_a = true;
-	n->tp = src->conn ? tp_conn_addr(src->conn)->transport : SIP_TP_UDP;
-	if (src->conn) {
-		n->conn = tp_conn_ref(src->conn);
-	} else {
-		memcpy(&n->udp, &src->addr, sizeof(n->udp));
-		n->udp_len = src->addrlen;
-	}
-	if (b->tls[trunk])
-		n->tls = tls_profile_ref(b->tls[trunk]);
-	b2b_unique(b, n->ltag, sizeof(n->ltag));
-	n->call_id = b2b_strdup_pl(m->call_id);
-	n->rtag = b2b_strdup_pl(m->from.tag);
-	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->to.uri_pl.l,
-	         m->to.uri_pl.p);
-	n->local_uri = b2b_strdup(buf);
-	snprintf(buf, sizeof(buf), "<%.*s>", (int)m->from.uri_pl.l,
-	         m->from.uri_pl.p);
-	n->remote_uri = b2b_strdup(buf);
-	n->target = b2b_strdup_pl(m->ruri_pl);
-	b2b_leg_target(n, m, true, false);
-	b2b_leg_save_sdp(n, m);
+	int n_ok = b2b_leg_uas(b, n, src, m, trunk);
 	xf->inv = malloc(m->raw.l);
 	if (xf->inv) {
 		memcpy(xf->inv, m->raw.p, m->raw.l);
 		xf->inv_len = m->raw.l;
 	}
-	if (!n->call_id || !n->rtag || !n->local_uri || !n->remote_uri ||
-	    !n->target || !n->sdp || !xf->inv) {
+	if (n_ok != 0 || !n->rtag || !n->sdp || !xf->inv) {
 		b2b_reply(b, tx, m, 500, NULL, NULL);
 		xf_release(xf);
 		return;
