@@ -128,35 +128,6 @@ static bool is_token(struct pl v)
 	return true;
 }
 
-/* index-val = number *( "." number ), each 1..65535, at most
- * SIP_HI_MAX_DEPTH levels (the decoder has checked it; this reads the
- * levels of rc/mp, which it keeps as text). */
-static bool idx_parse(struct pl v, uint16_t *lv, uint8_t *depth)
-{
-	size_t i = 0, n = 0;
-
-	if (!v.p || v.l == 0)
-		return false;
-	for (;;) {
-		size_t s = i;
-		uint32_t u;
-
-		while (i < v.l && cc_is(v.p[i], CC_DIGIT))
-			i++;
-		if (n == SIP_HI_MAX_DEPTH ||
-		    !pl_u32(pl_make(v.p + s, i - s), 65535, &u) || u == 0)
-			return false;
-		lv[n++] = (uint16_t)u;
-		if (i == v.l)
-			break;
-		if (v.p[i] != '.')
-			return false;
-		i++;
-	}
-	*depth = (uint8_t)n;
-	return true;
-}
-
 static bool idx_eq(const uint16_t *a, uint8_t da, const uint16_t *b, uint8_t db)
 {
 	return da == db && memcmp(a, b, da * sizeof(a[0])) == 0;
@@ -244,10 +215,10 @@ static int hi_entry(struct hi_ent *e, struct pl el)
 	    pl_u32(v, 699, &c))
 		e->cause_param = valid_cause(c);
 	if (hi.mp.p) {
-		if (!idx_parse(hi.mp, e->plv, &e->pdepth))
+		if (!sip_hi_index_parse(hi.mp, e->plv, &e->pdepth))
 			return -1;
 	} else if (hi.rc.p) {
-		if (!idx_parse(hi.rc, e->plv, &e->pdepth))
+		if (!sip_hi_index_parse(hi.rc, e->plv, &e->pdepth))
 			return -1;
 		e->rc = true;
 	} else if (e->depth > 1) {
@@ -590,7 +561,7 @@ static bool idx_ok(const char *idx, size_t l)
 	uint16_t lv[SIP_HI_MAX_DEPTH];
 	uint8_t d;
 
-	return idx_parse(pl_make(idx, l), lv, &d);
+	return sip_hi_index_parse(pl_make(idx, l), lv, &d);
 }
 
 /* Does idx sit below parent ("1.1.2" below "1.1")? */

@@ -280,7 +280,7 @@ int sip_reason_decode(struct sip_reason *r, struct pl elem)
 
 /* index-val = number *( "." number ): each number 1..65535, at most
  * SIP_HI_MAX_DEPTH of them. */
-static bool parse_index(struct pl v, uint16_t *level, uint8_t *depth)
+bool sip_hi_index_parse(struct pl v, uint16_t *level, uint8_t *depth)
 {
 	size_t i = 0, n = 0;
 
@@ -365,7 +365,8 @@ int sip_history_info_decode(struct sip_history_info *hi, struct pl elem)
 	while (sip_param_next(&cur, &prm)) {
 		if (pl_casecmp_lit(prm.name, "index")) {
 			if (hi->index.p ||
-			    !parse_index(prm.value, hi->level, &hi->depth))
+			    !sip_hi_index_parse(prm.value, hi->level,
+			                        &hi->depth))
 				return -1;
 			hi->index = prm.value;
 			continue;
@@ -378,7 +379,7 @@ int sip_history_info_decode(struct sip_history_info *hi, struct pl elem)
 			dst = &hi->np;
 		else
 			continue; /* hi-extension */
-		if (dst->p || !parse_index(prm.value, lv, &dp))
+		if (dst->p || !sip_hi_index_parse(prm.value, lv, &dp))
 			return -1;
 		*dst = prm.value;
 	}

@@ -58,6 +58,9 @@ struct sip_history_info {
 	bool privacy;   /* ?Privacy=history in the URI headers */
 };
 int sip_history_info_decode(struct sip_history_info *hi, struct pl elem);
+/* A History-Info index-val ("1.1.2"): each number 1..65535, at most
+ * SIP_HI_MAX_DEPTH levels, into level[] and *depth. */
+bool sip_hi_index_parse(struct pl v, uint16_t *level, uint8_t *depth);
 
 /* Refer-To (RFC 3515) / Referred-By (RFC 3892): one address whose URI may
  * carry embedded headers (Refer-To: <sip:b@x?Replaces=...>). */
