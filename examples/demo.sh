@@ -103,7 +103,7 @@ call_lab() {
 	. "$repo/tests/integration/calllab.sh"
 	local it=$repo/tests/integration n
 	# show: the log lines from line $1 on, without timestamps
-	since() { tail -n +"$1" "$work/tb.log" | grep 'event=call_\|event=source' |
+	since() { tail -n +"$1" "$work/tb.log" | grep 'event=call_\|event=source\|event=transfer_' |
 		sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'; }
 	lab_init
 	lab_yaml
@@ -146,11 +146,29 @@ call_lab() {
 	LAB_STEP="peers" lab_uas_wait genesys
 	LAB_STEP="peers" lab_uas_wait sip
 	LAB_STEP="peers" lab_uas_wait sip2
-	LAB_STEP="CDR" lab_cdr_wait 3
+
+	printf '\n--- Call 4: PSTN -> Genesys; the agent transfers it to +15551230000 (REFER):\n'
+	printf '    trunkbridge calls out through ACS with the Original Called Address in Diversion\n'
+	lab_uas genesys "$it/calls_xfer_genesys/uas_genesys_xfer.xml" 1
+	lab_uas sip "$it/calls_xfer_genesys/uas_acs_xfer.xml" 1
+	n=$(($(wc -l <"$work/tb.log") + 1))
+	LAB_STEP="call 4" lab_uac acs4 acs "$it/calls_xfer_genesys/uac_acs_xfer.xml" -s +14255550102 ||
+		LAB_STEP="call 4" lab_fail "the ACS caller's SIPp exited $?"
+	LAB_STEP="call 4" lab_uas_wait genesys
+	LAB_STEP="call 4" lab_uas_wait sip
+	echo "  Genesys (the agent) sent REFER twice and got: $(lab_sipp_flow genesys |
+		sed -nE 's/^ *<- SIP\/2.0 (202|404) .*/\1/p' | tr '\n' ' ')then $(lab_sipp_flow genesys |
+		grep -c '<- NOTIFY') NOTIFYs (100 Trying, 180 Ringing, 200 OK)"
+	echo "  ACS (sip) got: $(lab_recv_lines sip "INVITE " | head -1)"
+	echo "                 Diversion: $(lab_recv_header sip "INVITE " Diversion | head -1)"
+	echo "  trunkbridge:"; since "$n"
+
+	LAB_STEP="CDR" lab_cdr_wait 5
 	printf '\n--- CDR: sqlite3 -header -column cdr.db "select ... from cdr_view"\n'
 	sqlite3 -header -column "$LAB_CDR" "select in_trunk, out_trunk, in_calling, in_called,
-		final_status as status, hangup_by, failover_attempts as failover, answered_by,
-		duration_s from cdr_view order by id" | sed 's/^/  /'
+		out_called, final_status as status, hangup_by, failover_attempts as failover,
+		answered_by, duration_s, substr(reason, 1, 11) as reason,
+		transferred_from is not null as xfer_leg from cdr_view order by id" | sed 's/^/  /'
 	lab_finish >/dev/null
 	echo "  (trunkbridge stopped: SIGTERM, exit 0)"
 }
