@@ -326,7 +326,7 @@ struct tb_config {
 	size_t n_trunks;
 	const struct cfg_route *routes; /* in file order */
 	size_t n_routes;
-	const char *cdr_path;    /* cdr.store without "sqlite:"; NULL: none */
+	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
 	/* A request from a source in no trunk's allow list: dropped with no
 	 * answer (default), or answered 403 (`refused_sources: reply-403`).
 	 * Either way it is counted per source. */
