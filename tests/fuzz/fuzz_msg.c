@@ -17,8 +17,12 @@
  *     same OK message from there on; a stream that is INCOMPLETE stays so
  *     for every prefix, and a prefix of a MALFORMED stream is never OK;
  *   - a stream message framed by Content-Length parses the same as a
- *     datagram.
+ *     datagram;
+ *   - forwarding history (b2b/divert.c): History-Info and Diversion read
+ *     without leaving the input; what is written of a chain fits its
+ *     buffer and is NUL-terminated.
  */
+#include "b2b/divert.h"
 #include "sip/msg/sip_decode.h"
 #include "sip/msg/sip_msg.h"
 
@@ -216,6 +220,39 @@ static void do_single(const struct sip_msg *m, const char *buf, size_t len)
 }
 
 /* Everything a caller may do with a parsed message. */
+/* Forwarding history: read both headers, write both forms. */
+static void do_divert(const struct sip_msg *m, const char *buf, size_t len)
+{
+	static struct divert_chain ch;
+	static char out[2048];
+	int (*rd[2])(const struct sip_msg *, struct divert_chain *) = {
+	        divert_from_history_info, divert_from_diversion};
+
+	for (int i = 0; i < 2; i++) {
+		divert_init(&ch);
+		int n = rd[i](m, &ch);
+		if (n < 0) {
+			if (ch.n != 0)
+				abort();
+			continue;
+		}
+		if ((size_t)n != ch.n || ch.n > DIVERT_MAX)
+			abort();
+		for (size_t h = 0; h < ch.n; h++) {
+			check_in(ch.hop[h].uri, buf, len);
+			check_in(ch.hop[h].user, buf, len);
+		}
+		size_t w = divert_write_diversion(&ch, PL("sbc1.example.com"),
+		                                  out, sizeof(out));
+		if (w >= sizeof(out) || (w && out[w] != '\0'))
+			abort();
+		w = divert_write_history_info(&ch, PL_NULL, out, sizeof(out));
+		if (w >= sizeof(out) || (w && out[w] != '\0'))
+			abort();
+		g_sink += (uint32_t)w;
+	}
+}
+
 static void exercise(const struct sip_msg *m, const char *buf, size_t len)
 {
 	struct sip_parse_error err;
@@ -256,6 +293,7 @@ static void exercise(const struct sip_msg *m, const char *buf, size_t len)
 	check_addr(&m->to, buf, len);
 	check_via(&m->via, buf, len);
 
+	do_divert(m, buf, len);
 	walk_addrs(m, SIP_HDR_CONTACT, buf, len);
 	walk_addrs(m, SIP_HDR_ROUTE, buf, len);
 	walk_addrs(m, SIP_HDR_RECORD_ROUTE, buf, len);
