@@ -558,6 +558,30 @@ static void refuse(struct b2b *b, const struct tp_addr *src,
 	       reply ? "403" : "none");
 }
 
+/* May trunk t's dialogs take requests from sa? Its static allow list and
+ * the last good list of its ip-ranges file; a trunk with neither takes
+ * any source. A linear scan: in-dialog requests only. */
+static bool source_of_trunk(struct b2b *b, const struct cfg_trunk *t,
+                            const struct sockaddr *sa)
+{
+	const struct b2b_ipr *s =
+	        t->ip_ranges.file ? ipr_find(b, t->name) : NULL;
+
+	if (t->n_allow == 0 && !t->ip_ranges.file)
+		return true;
+	for (size_t k = 0; k < t->n_allow; k++) {
+		if (cidr_holds_sa(t->allow[k].family, t->allow[k].addr,
+		                  t->allow[k].prefix, sa))
+			return true;
+	}
+	for (size_t k = 0; s && k < s->n; k++) {
+		if (cidr_holds_sa(s->cidrs[k].family, s->cidrs[k].addr,
+		                  s->cidrs[k].prefix, sa))
+			return true;
+	}
+	return false;
+}
+
 bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 {
 	struct sip_tx_dest d;
@@ -614,11 +638,34 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 	/* a new server transaction: ours to answer */
 	if (pl_isset(m->to.tag)) {
 		struct leg *l = b2b_hash_find(b, m->to.tag);
+		/* the dialog: Call-ID, our tag and the peer's (RFC 3261
+		 * 12.2.2) */
 		if (!l ||
-		    !pl_eq(m->call_id, pl_make(l->call_id, strlen(l->call_id))))
+		    !pl_eq(m->call_id,
+		           pl_make(l->call_id, strlen(l->call_id))) ||
+		    (l->rtag &&
+		     !pl_eq(m->from.tag, pl_make(l->rtag, strlen(l->rtag))))) {
 			b2b_reply(b, tx, m, 481, NULL, NULL);
-		else
+		} else if (!source_of_trunk(
+		                   b, l->trunk,
+		                   (const struct sockaddr *)&src->addr)) {
+			/* a dialog with one cloud, a request from another's
+			 * address (any of ACS's addresses may send in an ACS
+			 * dialog, interop 1.8; never Genesys') */
+			char from[80];
+			b->st.refused_source++;
+			tp_addr_str((const struct sockaddr *)&src->addr, from,
+			            sizeof(from));
+			tb_log("warn", "in_dialog_refused",
+			       "src=%s method=%.*s trunk=%s reason=\"the "
+			       "source is not in the dialog's trunk's allow "
+			       "list\"",
+			       from, (int)m->method.l, m->method.p,
+			       l->trunk->name);
+			b2b_reply(b, tx, m, 403, NULL, NULL);
+		} else {
 			b2b_call_in_dialog(b, l, src, m, tx);
+		}
 	} else if (m->method_id == SIP_METHOD_INVITE) {
 		b2b_call_invite(b, src, m, tx, trunk);
 	} else {

@@ -167,3 +167,41 @@ size_t cidr_set_count(const struct cidr_set *s)
 {
 	return s ? s->f[0].n + s->f[1].n : 0;
 }
+
+bool cidr_holds_sa(uint8_t family, const uint8_t *addr, uint8_t prefix,
+                   const struct sockaddr *sa)
+{
+	uint8_t a[16];
+	uint8_t fam;
+
+	if (!sa || !addr)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in s4; /* copied: sa may be less aligned */
+		memcpy(&s4, sa, sizeof(s4));
+		memcpy(a, &s4.sin_addr, 4);
+		fam = 4;
+	} else if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 s6;
+		memcpy(&s6, sa, sizeof(s6));
+		if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr)) {
+			memcpy(a, &s6.sin6_addr.s6_addr[12], 4);
+			fam = 4;
+		} else {
+			memcpy(a, s6.sin6_addr.s6_addr, 16);
+			fam = 6;
+		}
+	} else {
+		return false;
+	}
+	if (fam != family || prefix > (fam == 4 ? 32 : 128))
+		return false;
+	size_t whole = prefix / 8;
+	if (memcmp(a, addr, whole) != 0)
+		return false;
+	unsigned rest = prefix % 8;
+	if (!rest)
+		return true;
+	uint8_t mask = (uint8_t)(0xffu << (8 - rest));
+	return (a[whole] & mask) == (addr[whole] & mask);
+}

@@ -12,6 +12,7 @@
 #ifndef TB_TRUNK_CIDR_H
 #define TB_TRUNK_CIDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -33,6 +34,11 @@ int cidr_set_build(struct cidr_set *s);
 int cidr_set_lookup(const struct cidr_set *s, uint8_t family,
                     const uint8_t *addr);
 int cidr_set_lookup_sa(const struct cidr_set *s, const struct sockaddr *sa);
+
+/* Does the prefix addr/prefix of family (4 or 6) hold the address of sa
+ * (IPv4, IPv6, or v4-mapped IPv6 taken as IPv4)? */
+bool cidr_holds_sa(uint8_t family, const uint8_t *addr, uint8_t prefix,
+                   const struct sockaddr *sa);
 
 size_t cidr_set_count(const struct cidr_set *s);
 

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,9 +108,57 @@ static void test_v6_and_zero(void)
 	cidr_set_free(s);
 }
 
+/* One prefix against a socket address (the in-dialog source check). */
+static bool holds(const char *pfx, unsigned len, const char *ip)
+{
+	uint8_t a[16];
+	int v6 = strchr(pfx, ':') != NULL;
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, pfx, a) != 1)
+		return false;
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 s6;
+		memset(&s6, 0, sizeof(s6));
+		s6.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, ip, &s6.sin6_addr);
+		memcpy(&ss, &s6, sizeof(s6));
+	} else {
+		struct sockaddr_in s4;
+		memset(&s4, 0, sizeof(s4));
+		s4.sin_family = AF_INET;
+		inet_pton(AF_INET, ip, &s4.sin_addr);
+		memcpy(&ss, &s4, sizeof(s4));
+	}
+	return cidr_holds_sa(v6 ? 6 : 4, a, (uint8_t)len,
+	                     (const struct sockaddr *)&ss);
+}
+
+static void test_holds(void)
+{
+	CHECK(holds("52.112.0.0", 14, "52.112.0.1"));
+	CHECK(holds("52.112.0.0", 14, "52.115.255.255"));
+	CHECK(!holds("52.112.0.0", 14, "52.116.0.0"));
+	CHECK(!holds("52.112.0.0", 14, "52.111.255.255"));
+	CHECK(holds("127.0.0.2", 32, "127.0.0.2"));
+	CHECK(!holds("127.0.0.2", 32, "127.0.0.3"));
+	CHECK(holds("0.0.0.0", 0, "203.0.113.9"));
+	CHECK(holds("2603:1063::", 38, "2603:1063:0:3ff::1"));
+	CHECK(!holds("2603:1063::", 38, "2603:1063:400::1"));
+	CHECK(holds("::1", 128, "::1"));
+	CHECK(!holds("::1", 128, "::2"));
+	/* v4-mapped IPv6 is the IPv4 address; families never mix */
+	CHECK(holds("127.0.0.0", 8, "::ffff:127.0.0.4"));
+	CHECK(!holds("::", 0, "127.0.0.4"));
+	CHECK(!holds("0.0.0.0", 0, "::1"));
+	CHECK(!holds("10.0.0.0", 33, "10.0.0.1")); /* no such prefix */
+}
+
 int main(void)
 {
 	RUN(test_v4);
 	RUN(test_v6_and_zero);
+	RUN(test_holds);
 	return test_summary();
 }
