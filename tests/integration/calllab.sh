@@ -12,6 +12,10 @@
 #   caller      (local = 127.0.0.4, no client cert: Genesys has no mTLS) -TLS->
 #   outsider    any TCP client -> 127.0.0.1:LAB_OUT_IN stunnel client
 #               (local = 127.0.0.9: in no trunk's allow list) -TLS->
+#   ACS, second SIPp UAC -i 127.0.0.3 -> 127.0.0.1:LAB_ACS2_IN stunnel client
+#   address     (local = 127.0.0.3, cert acs2) -TLS->   only with
+#               LAB_ACS2_CALLER=1: Microsoft's other proxy address, e.g. a
+#               REFER on a connection of its own (interop 1.8, F17)
 #
 #       trunkbridge, tls 127.0.0.1:LAB_TB (sbc1.lab.test; examples/lab.yaml)
 #
@@ -41,7 +45,9 @@
 #   lab_uas genesys XML CALLS [sipp args]
 #   lab_tb_start; lab_wait_active  # both trunks (and every server) Active
 #   lab_uac NAME acs|gc XML [sipp args] || lab_fail "..."
+#   lab_uac_bg NAME acs|gc XML [sipp args]; ...; lab_uac_wait NAME
 #   lab_uas_wait genesys           # its exit status (0: every check held)
+#   lab_msg_field NAME received "INVITE " To | lab_nth 1; lab_log_count ERE
 #   lab_cdr_wait N; lab_sql "select ... from cdr_view"
 #   lab_finish                     # SIGTERM trunkbridge: exit 0, no ASan report
 #
@@ -53,6 +59,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${repo:=$(cd "$LAB_DIR/../.." && pwd)}"
 : "${LAB_NAME:=calls}"
 LAB_STEP=
+LAB_ACS2_IN= # set by lab_stunnel when LAB_ACS2_CALLER=1
 declare -gA lab_pid=()  # name -> PID of every process the lab started (global:
                         # calllab.sh may be sourced inside a function, as demo.sh does)
 declare -ga lab_sipp=() # names of the SIPp instances, in start order
@@ -185,13 +192,27 @@ lab_yaml() {
 	! grep -n '@[A-Z_0-9]*@' "$work/lab.yaml" || lab_fail "lab.yaml: a placeholder is left"
 }
 
+# lab_stunnel: every stunnel service above, in one stunnel; waits until
+# each listens. LAB_ACS2_CALLER=1 (set before) adds the service acs2-caller
+# (LAB_ACS2_IN, from 127.0.0.3 with certificate acs2: lab_uac's caller
+# acs2); without it the configuration is the same as ever.
 lab_stunnel() {
-	local c=$LAB_CERTS client="client = yes
+	local c=$LAB_CERTS acs2="" client="client = yes
 CAfile = $LAB_CERTS/ca.pem
 verifyChain = yes
 checkHost = sbc1.lab.test
 sni = sbc1.lab.test
 sslVersionMin = TLSv1.2"
+	if [ "${LAB_ACS2_CALLER:-0}" = 1 ]; then
+		LAB_ACS2_IN=$(free_port)
+		acs2="[acs2-caller]
+accept = 127.0.0.1:$LAB_ACS2_IN
+connect = 127.0.0.1:$LAB_TB
+local = 127.0.0.3
+cert = $c/acs2.pem
+key = $c/acs2.key
+$client"
+	fi
 	cat >"$work/stunnel.conf" <<CONF
 foreground = yes
 pid =
@@ -238,11 +259,12 @@ connect = 127.0.0.1:$LAB_TB
 local = 127.0.0.9
 $client
 CONF
+	[ -z "$acs2" ] || printf '%s\n' "$acs2" >>"$work/stunnel.conf"
 	stunnel4 "$work/stunnel.conf" >"$work/stunnel.out" 2>&1 &
 	lab_pid[stunnel]=$!
 	local a
 	for a in 127.0.0.2:$LAB_S1 127.0.0.3:$LAB_S2 127.0.0.4:$LAB_G \
-		127.0.0.1:$LAB_ACS_IN 127.0.0.1:$LAB_GC_IN 127.0.0.1:$LAB_OUT_IN; do
+		127.0.0.1:$LAB_ACS_IN 127.0.0.1:$LAB_GC_IN 127.0.0.1:$LAB_OUT_IN ${LAB_ACS2_IN:+127.0.0.1:$LAB_ACS2_IN}; do
 		lab_wait_addr "${a%:*}" "${a##*:}" 10 || lab_fail "stunnel does not listen on $a ($(tail -3 "$work/stunnel.log" "$work/stunnel.out" 2>/dev/null))"
 	done
 }
@@ -286,24 +308,86 @@ lab_uas_wait() {
 }
 
 # lab_uac NAME CALLER XML [sipp args...]: runs a SIPp UAC as the ACS caller
-# (CALLER acs) or the Genesys caller (gc) toward trunkbridge, in the
-# foreground, one call unless told (-m); returns SIPp's exit status. Its
-# Call-IDs are recognisable, so that a leak to the other leg shows:
-# N-acsleg-PID@sip.pstnhub.lab.test, N-gcleg-PID@voice.genesys.lab.test.
+# (CALLER acs), the Genesys caller (gc) or, with LAB_ACS2_CALLER=1,
+# Microsoft's second address (acs2) toward trunkbridge, in the foreground,
+# one call unless told (-m); returns SIPp's exit status. Its Call-IDs are
+# recognisable, so that a leak to the other leg shows:
+# N-acsleg-PID@sip.pstnhub.lab.test, N-gcleg-PID@voice.genesys.lab.test
+# (acs2: N-acs2leg-PID@sip.pstnhub.lab.test). A later -cid_str in the sipp
+# args wins (a request in an existing dialog: -cid_str "$callid").
 lab_uac() {
 	local name=$1 caller=$2 xml=$3 port ip cid rc=0
 	shift 3
-	case $caller in
-	acs) port=$LAB_ACS_IN ip=127.0.0.2 cid=%u-acsleg-%p@sip.pstnhub.lab.test ;;
-	gc) port=$LAB_GC_IN ip=127.0.0.4 cid=%u-gcleg-%p@voice.genesys.lab.test ;;
-	*) lab_fail "lab_uac: unknown caller $caller" ;;
-	esac
+	lab_caller "$caller"
 	lab_sipp+=("$name")
-	(cd "$work" && exec timeout 40 sipp "127.0.0.1:$port" -sf "$xml" -t t1 -i "$ip" \
+	(lab_uac_exec "$name" "$port" "$ip" "$cid" "$xml" "$@") || rc=$?
+	return "$rc"
+}
+
+# lab_uac_bg NAME CALLER XML [sipp args...]: lab_uac (same callers and
+# options) in the background, e.g. a caller that writes its dialog's ids to
+# a file (lab_wait_file) while another SIPp acts on that dialog. Its PID is
+# lab_pid[NAME] (stopped at cleanup); lab_uac_wait NAME collects it.
+lab_uac_bg() {
+	local name=$1 caller=$2 xml=$3 port ip cid
+	shift 3
+	lab_caller "$caller"
+	lab_sipp+=("$name")
+	(lab_uac_exec "$name" "$port" "$ip" "$cid" "$xml" "$@") &
+	lab_pid[$name]=$!
+}
+
+# lab_uac_wait NAME [SECONDS]: waits (bounded, 10 s) for the background
+# caller NAME of lab_uac_bg; fails unless it exited 0.
+lab_uac_wait() {
+	local name=$1 p=${lab_pid[$1]:-} rc=0
+	[ -n "$p" ] || lab_fail "lab_uac_wait: no caller $name"
+	for _ in $(seq 1 $((${2:-10} * 10))); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$p" 2>/dev/null && lab_fail "SIPp caller $name did not end within ${2:-10} s"
+	wait "$p" || rc=$?
+	unset "lab_pid[$name]"
+	[ "$rc" -eq 0 ] || lab_fail "SIPp caller $name exited $rc (1: a check or an expected message failed; 124: killed by timeout)"
+}
+
+# lab_caller CALLER: sets port, ip and cid (locals of lab_uac and
+# lab_uac_bg) to CALLER's stunnel client port, source address and Call-ID
+# pattern.
+lab_caller() {
+	case $1 in
+	acs) port=$LAB_ACS_IN ip=127.0.0.2 cid=%u-acsleg-%p@sip.pstnhub.lab.test ;;
+	acs2)
+		[ -n "$LAB_ACS2_IN" ] || lab_fail "lab_uac: caller acs2 needs LAB_ACS2_CALLER=1 before lab_stunnel"
+		port=$LAB_ACS2_IN ip=127.0.0.3 cid=%u-acs2leg-%p@sip.pstnhub.lab.test ;;
+	gc) port=$LAB_GC_IN ip=127.0.0.4 cid=%u-gcleg-%p@voice.genesys.lab.test ;;
+	*) lab_fail "lab_uac: unknown caller $1" ;;
+	esac
+}
+
+# lab_uac_exec NAME PORT IP CID XML [sipp args...]: the SIPp command line of
+# lab_uac and lab_uac_bg; replaces the (sub)shell it runs in.
+lab_uac_exec() {
+	local name=$1 port=$2 ip=$3 cid=$4 xml=$5
+	shift 5
+	cd "$work" || exit 1
+	exec timeout 40 sipp "127.0.0.1:$port" -sf "$xml" -t t1 -i "$ip" \
 		-p "$(free_port)" -cid_str "$cid" -m 1 -nostdin -timeout 30 -timeout_error -recv_timeout 10000 \
 		-trace_err -error_file "$work/$name.err" -trace_msg -message_file "$work/$name.msg" \
-		-key tb_port "$LAB_TB" "$@") >"$work/$name.out" 2>&1 || rc=$?
-	return "$rc"
+		-key tb_port "$LAB_TB" "$@" >"$work/$name.out" 2>&1
+}
+
+# lab_wait_file FILE NAME [SECONDS]: until FILE is not empty (a scenario's
+# <exec> wrote it, e.g. its dialog's Call-ID and tags), the background
+# SIPp NAME ended, or SECONDS (10) passed; 0 when FILE is not empty.
+lab_wait_file() {
+	for _ in $(seq 1 $((${3:-10} * 10))); do
+		[ -s "$1" ] && return 0
+		kill -0 "${lab_pid[$2]:-0}" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$1" ]
 }
 
 # lab_recv_count NAME START: how many messages SIPp NAME received whose
@@ -337,6 +421,37 @@ lab_recv_header() {
 	             v = substr($0, length(h) + 2); sub(/^[ \t]+/, "", v); sub(/\r$/, "", v)
 	             print v; keep = 0 }' "$work/$1.msg"
 }
+
+# lab_msg_field NAME received|sent START WHAT: one line per message SIPp
+# NAME received (or sent) whose start line begins with START. WHAT: "start"
+# (the start line), "body" (the first line of the body, "-" if none), or a
+# header name: its values in the header part joined with ", " ("-" when
+# the message has none). Carriage returns removed.
+lab_msg_field() {
+	[ -s "$work/$1.msg" ] || return 0
+	awk -v dir="message $2" -v s="$3" -v w="$4" '
+		function flush() { if (keep) print (n ? v : "-"); keep = 0 }
+		/ message received/ || / message sent/ { flush(); st = index($0, dir) ? 1 : 0; next }
+		{ sub(/\r$/, "") }
+		st == 1 && NF { keep = (index($0, s) == 1); st = 2; n = 0; v = ""
+			if (keep && w == "start") { print; keep = 0 }
+			next }
+		st == 2 && $0 == "" { st = 3; next }
+		st == 2 && keep && w != "body" && tolower(substr($0, 1, length(w) + 1)) == tolower(w ":") {
+			x = substr($0, length(w) + 2); sub(/^[ \t]+/, "", x); v = n++ ? v ", " x : x; next }
+		st == 3 && keep && w == "body" { if (NF) { print; keep = 0 } else { keep = 0; print "-" } }
+		END { flush() }' "$work/$1.msg"
+}
+
+# lab_nth N: line N of stdin ("" when there is none).
+lab_nth() { sed -n "${1}p"; }
+
+# lab_call_id NAME: the Call-ID of the call SIPp caller NAME made (the
+# first 200 it received).
+lab_call_id() { lab_msg_field "$1" received "SIP/2.0 200" Call-ID | lab_nth 1; }
+
+# lab_log_count ERE: how many lines of trunkbridge's log match ERE.
+lab_log_count() { grep -Ec -- "$1" "$work/tb.log" || true; }
 
 # ---- trunkbridge ----------------------------------------------------------
 

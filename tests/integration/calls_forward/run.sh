@@ -25,33 +25,6 @@ repo=$(cd "$here/../../.." && pwd)
 LAB_NAME=calls_forward
 . "$repo/tests/integration/calllab.sh"
 
-# msg_field NAME received|sent START WHAT: one line per message SIPp NAME
-# received (or sent) whose start line begins with START. WHAT: "start" (the
-# start line), "body" (the first line of the body, "-" if none), or a
-# header name: its values in the header part joined with ", " ("-" when
-# the message has none). Carriage returns removed.
-msg_field() {
-	[ -s "$work/$1.msg" ] || return 0
-	awk -v dir="message $2" -v s="$3" -v w="$4" '
-		function flush() { if (keep) print (n ? v : "-"); keep = 0 }
-		/ message received/ || / message sent/ { flush(); st = index($0, dir) ? 1 : 0; next }
-		{ sub(/\r$/, "") }
-		st == 1 && NF { keep = (index($0, s) == 1); st = 2; n = 0; v = ""
-			if (keep && w == "start") { print; keep = 0 }
-			next }
-		st == 2 && $0 == "" { st = 3; next }
-		st == 2 && keep && w != "body" && tolower(substr($0, 1, length(w) + 1)) == tolower(w ":") {
-			x = substr($0, length(w) + 2); sub(/^[ \t]+/, "", x); v = n++ ? v ", " x : x; next }
-		st == 3 && keep && w == "body" { if (NF) { print; keep = 0 } else { keep = 0; print "-" } }
-		END { flush() }' "$work/$1.msg"
-}
-
-# nth N: line N of stdin ("" when there is none).
-nth() { sed -n "${1}p"; }
-
-# call_id NAME: the Call-ID of the call SIPp caller NAME made (its 200).
-call_id() { msg_field "$1" received "SIP/2.0 200" Call-ID | nth 1; }
-
 # tb_restart: SIGTERM trunkbridge (exit 0, no sanitizer report), keep its
 # log as tb.first.log, start it again on $work/lab.yaml, wait for the trunks.
 tb_restart() {
@@ -90,17 +63,17 @@ LAB_STEP="(a) forwarded ACS call to +14255550102 with History-Info"
 lab_uac fwd acs "$here/uac_acs_fwd.xml" -s +14255550102 -key extra "$hi" ||
 	lab_fail "the ACS caller's SIPp exited $? (its errors below)"
 lab_expect "INVITEs the Genesys side received" "$(lab_recv_count genesys "INVITE ")" 1
-lab_expect "Diversion of the INVITE Genesys received" "$(msg_field genesys received "INVITE " Diversion | nth 1)" "$div"
+lab_expect "Diversion of the INVITE Genesys received" "$(lab_msg_field genesys received "INVITE " Diversion | lab_nth 1)" "$div"
 lab_expect "History-Info of the INVITE Genesys received (genesys form: diversion)" \
-	"$(msg_field genesys received "INVITE " History-Info | nth 1)" "-"
+	"$(lab_msg_field genesys received "INVITE " History-Info | lab_nth 1)" "-"
 lab_ok "Genesys got Diversion: $div and no History-Info"
 
 LAB_STEP="(c) plain ACS call to +14255550103"
 lab_uac plain acs "$here/uac_acs_fwd.xml" -s +14255550103 -key extra "X-Lab: plain" ||
 	lab_fail "the ACS caller's SIPp exited $? (its errors below)"
 lab_expect "INVITEs the Genesys side received" "$(lab_recv_count genesys "INVITE ")" 2
-lab_expect "Diversion of the plain INVITE" "$(msg_field genesys received "INVITE " Diversion | nth 2)" "-"
-lab_expect "History-Info of the plain INVITE" "$(msg_field genesys received "INVITE " History-Info | nth 2)" "-"
+lab_expect "Diversion of the plain INVITE" "$(lab_msg_field genesys received "INVITE " Diversion | lab_nth 2)" "-"
+lab_expect "History-Info of the plain INVITE" "$(lab_msg_field genesys received "INVITE " History-Info | lab_nth 2)" "-"
 lab_ok "no Diversion, no History-Info"
 
 LAB_STEP="(b) restart with the genesys trunk's diversion: { form: both }"
@@ -118,8 +91,8 @@ lab_uac both acs "$here/uac_acs_fwd.xml" -s +14255550102 -key extra "$hi" ||
 	lab_fail "the ACS caller's SIPp exited $? (its errors below)"
 lab_uas_wait genesys
 lab_expect "INVITEs the Genesys side received" "$(lab_recv_count genesys "INVITE ")" 3
-lab_expect "Diversion of the INVITE Genesys received (form both)" "$(msg_field genesys received "INVITE " Diversion | nth 3)" "$div"
-gc_hi=$(msg_field genesys received "INVITE " History-Info | nth 3)
+lab_expect "Diversion of the INVITE Genesys received (form both)" "$(lab_msg_field genesys received "INVITE " Diversion | lab_nth 3)" "$div"
+gc_hi=$(lab_msg_field genesys received "INVITE " History-Info | lab_nth 3)
 [ "$gc_hi" != "-" ] || lab_fail "the INVITE Genesys received (form both) has no History-Info"
 printf '%s\n' "$gc_hi" | grep -Eqi '<sips?:\+14255550100@[^>?]*\?Reason=SIP%3Bcause%3D302[^>]*>[^,]*;index=1([;,]|$)' ||
 	lab_fail "History-Info Genesys got: '$gc_hi': no entry <sip:+14255550100@...?Reason=SIP%3Bcause%3D302>;index=1"
@@ -132,18 +105,18 @@ lab_uac gcdiv gc "$here/uac_gc_div.xml" -s +12065550123 ||
 	lab_fail "the Genesys caller's SIPp exited $? (its errors below)"
 lab_uas_wait sip
 lab_expect "INVITEs sip received" "$(lab_recv_count sip "INVITE ")" 1
-acs_div=$(msg_field sip received "INVITE " Diversion | nth 1)
+acs_div=$(lab_msg_field sip received "INVITE " Diversion | lab_nth 1)
 re='^<sips?:\+14255550100@[^>]*>(;.*)?$'
 [[ "$acs_div" =~ $re ]] ||
 	lab_fail "Diversion the ACS side got: '$acs_div', want <sip:+14255550100@...> with reason=user-busy;counter=1"
 [[ ";${acs_div#*>};" == *";reason=user-busy;"* ]] || lab_fail "Diversion the ACS side got: '$acs_div': no reason=user-busy"
 [[ ";${acs_div#*>};" == *";counter=1;"* ]] || lab_fail "Diversion the ACS side got: '$acs_div': no counter=1"
 [[ "$acs_div" != *,* ]] || lab_fail "Diversion the ACS side got: '$acs_div': more than one entry"
-lab_expect "History-Info of the INVITE ACS got (acs form: diversion)" "$(msg_field sip received "INVITE " History-Info | nth 1)" "-"
+lab_expect "History-Info of the INVITE ACS got (acs form: diversion)" "$(lab_msg_field sip received "INVITE " History-Info | lab_nth 1)" "-"
 lab_ok "ACS got Diversion: $acs_div"
 
 LAB_STEP="CDR"
-cid_a=$(call_id fwd) cid_c=$(call_id plain) cid_b=$(call_id both) cid_d=$(call_id gcdiv)
+cid_a=$(lab_call_id fwd) cid_c=$(lab_call_id plain) cid_b=$(lab_call_id both) cid_d=$(lab_call_id gcdiv)
 lab_cdr_wait 4 5 "end_ms is not null"
 lab_cdr_wait 1 5 "in_call_id = '$cid_a' and diversion is not null"
 lab_expect "CDR diversion of (a)" "$(lab_sql "select diversion from cdr where in_call_id = '$cid_a'")" "$div"

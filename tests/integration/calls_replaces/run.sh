@@ -27,65 +27,6 @@ repo=$(cd "$here/../../.." && pwd)
 LAB_NAME=calls_replaces
 . "$repo/tests/integration/calllab.sh"
 
-# msg_field NAME received|sent START WHAT: one line per message SIPp NAME
-# received (or sent) whose start line begins with START. WHAT: "start" (the
-# start line), "body" (the first line of the body, "-" if none), or a
-# header name: its values in the header part joined with ", " ("-" when
-# the message has none). Carriage returns removed.
-msg_field() {
-	[ -s "$work/$1.msg" ] || return 0
-	awk -v dir="message $2" -v s="$3" -v w="$4" '
-		function flush() { if (keep) print (n ? v : "-"); keep = 0 }
-		/ message received/ || / message sent/ { flush(); st = index($0, dir) ? 1 : 0; next }
-		{ sub(/\r$/, "") }
-		st == 1 && NF { keep = (index($0, s) == 1); st = 2; n = 0; v = ""
-			if (keep && w == "start") { print; keep = 0 }
-			next }
-		st == 2 && $0 == "" { st = 3; next }
-		st == 2 && keep && w != "body" && tolower(substr($0, 1, length(w) + 1)) == tolower(w ":") {
-			x = substr($0, length(w) + 2); sub(/^[ \t]+/, "", x); v = n++ ? v ", " x : x; next }
-		st == 3 && keep && w == "body" { if (NF) { print; keep = 0 } else { keep = 0; print "-" } }
-		END { flush() }' "$work/$1.msg"
-}
-
-# nth N: line N of stdin ("" when there is none).
-nth() { sed -n "${1}p"; }
-
-# call_id NAME: the Call-ID of the call SIPp caller NAME made (its 200).
-call_id() { msg_field "$1" received "SIP/2.0 200" Call-ID | nth 1; }
-
-# log_count PATTERN: trunkbridge log lines matching the ERE PATTERN.
-log_count() { grep -Ec -- "$1" "$work/tb.log" || true; }
-
-# uac_bg NAME XML [sipp args...]: lab_uac's ACS caller (same options),
-# started in the background; its PID in lab_pid (stopped at cleanup).
-uac_bg() {
-	local name=$1 xml=$2 port
-	shift 2
-	port=$(free_port)
-	lab_sipp+=("$name")
-	(cd "$work" && exec timeout 40 sipp "127.0.0.1:$LAB_ACS_IN" -sf "$xml" -t t1 -i 127.0.0.2 \
-		-p "$port" -cid_str "%u-acsleg-%p@sip.pstnhub.lab.test" -m 1 -nostdin -timeout 30 -timeout_error \
-		-recv_timeout 10000 -trace_err -error_file "$work/$name.err" -trace_msg -message_file "$work/$name.msg" \
-		-key tb_port "$LAB_TB" "$@") >"$work/$name.out" 2>&1 &
-	lab_pid[$name]=$!
-}
-
-# uac_wait NAME [SECONDS]: waits (bounded) for the background caller NAME;
-# fails unless it exited 0.
-uac_wait() {
-	local name=$1 p=${lab_pid[$1]:-} rc=0
-	[ -n "$p" ] || lab_fail "uac_wait: no caller $name"
-	for _ in $(seq 1 $((${2:-10} * 10))); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$p" 2>/dev/null && lab_fail "SIPp caller $name did not end within ${2:-10} s"
-	wait "$p" || rc=$?
-	unset "lab_pid[$name]"
-	[ "$rc" -eq 0 ] || lab_fail "SIPp caller $name exited $rc (1: a check or an expected message failed; 124: killed by timeout)"
-}
-
 lab_init
 lab_yaml
 lab_stunnel
@@ -104,13 +45,8 @@ lab_ok "481, ACKed; nothing routed"
 
 LAB_STEP="call D1 (ACS caller to +14255550102)"
 ids=$work/d1.ids
-uac_bg d1 "$here/uac_acs_d1.xml" -s +14255550102 -key d1_file "$ids"
-for _ in $(seq 1 100); do
-	[ -s "$ids" ] && break
-	kill -0 "${lab_pid[d1]}" 2>/dev/null || break
-	sleep 0.1
-done
-[ -s "$ids" ] || lab_fail "D1 was not answered within 10 s (the caller wrote no $ids)"
+lab_uac_bg d1 acs "$here/uac_acs_d1.xml" -s +14255550102 -key d1_file "$ids"
+lab_wait_file "$ids" d1 10 || lab_fail "D1 was not answered within 10 s (the caller wrote no $ids)"
 read -r d1_cid d1_totag d1_fromtag <"$ids"
 [ -n "$d1_fromtag" ] || lab_fail "$ids: '$(cat "$ids")', want '<Call-ID> <our tag> <ACS tag>'"
 lab_ok "answered: Call-ID $d1_cid, our tag $d1_totag, ACS tag $d1_fromtag"
@@ -122,10 +58,10 @@ lab_uac acs2 acs "$here/uac_acs_replaces.xml" -s +14255550102 \
 lab_ok "200 with Genesys' answer (c=IN IP4 127.0.0.16, m=audio 16400), our FQDN in Contact; ACK; its BYE answered 200"
 
 LAB_STEP="D1 ended by trunkbridge"
-uac_wait d1 10
+lab_uac_wait d1 10
 lab_expect "BYEs the D1 caller received" "$(lab_recv_count d1 "BYE ")" 1
 lab_expect "From tag of the BYE on D1 (our tag of D1)" \
-	"$(msg_field d1 received "BYE " From | nth 1 | sed -nE 's/.*;tag=([^;>]+).*/\1/p')" "$d1_totag"
+	"$(lab_msg_field d1 received "BYE " From | lab_nth 1 | sed -nE 's/.*;tag=([^;>]+).*/\1/p')" "$d1_totag"
 lab_ok "BYE on D1 (Request-URI the caller's Contact, our tag), answered 200"
 
 LAB_STEP="the Genesys side"
@@ -133,13 +69,13 @@ lab_uas_wait genesys
 lab_expect "INVITEs Genesys received (the call + one re-INVITE)" "$(lab_recv_count genesys "INVITE ")" 2
 lab_expect "ACKs Genesys received (one per INVITE)" "$(lab_recv_count genesys "ACK ")" 2
 lab_expect "BYEs Genesys received (the new dialog's only)" "$(lab_recv_count genesys "BYE ")" 1
-lab_expect "Replaces reaching Genesys" "$(msg_field genesys received "INVITE " Replaces | grep -vc '^-$' || true)" 0
+lab_expect "Replaces reaching Genesys" "$(lab_msg_field genesys received "INVITE " Replaces | grep -vc '^-$' || true)" 0
 lab_ok "re-INVITE with the new offer (o=acsuser 1001 2 IN IP4 127.0.0.7, c=IN IP4 127.0.0.17), answered, ACKed once; D1's end stayed on the ACS side; the new dialog's BYE reached Genesys"
 
 LAB_STEP="logs"
 lab_expect "event=transfer_start kind=replaces from_trunk=acs lines" \
-	"$(log_count 'event=transfer_start .*kind=replaces .*from_trunk=acs')" 1
-lab_expect "event=transfer_done lines" "$(log_count 'event=transfer_done ')" 1
+	"$(lab_log_count 'event=transfer_start .*kind=replaces .*from_trunk=acs')" 1
+lab_expect "event=transfer_done lines" "$(lab_log_count 'event=transfer_done ')" 1
 lab_ok "transfer_start (kind=replaces, from_trunk=acs), transfer_done"
 
 LAB_STEP="CDR"

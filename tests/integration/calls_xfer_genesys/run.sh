@@ -29,36 +29,6 @@ repo=$(cd "$here/../../.." && pwd)
 LAB_NAME=calls_xfer_genesys
 . "$repo/tests/integration/calllab.sh"
 
-# msg_field NAME received|sent START WHAT: one line per message SIPp NAME
-# received (or sent) whose start line begins with START. WHAT: "start" (the
-# start line), "body" (the first line of the body, "-" if none), or a
-# header name: its values in the header part joined with ", " ("-" when
-# the message has none). Carriage returns removed.
-msg_field() {
-	[ -s "$work/$1.msg" ] || return 0
-	awk -v dir="message $2" -v s="$3" -v w="$4" '
-		function flush() { if (keep) print (n ? v : "-"); keep = 0 }
-		/ message received/ || / message sent/ { flush(); st = index($0, dir) ? 1 : 0; next }
-		{ sub(/\r$/, "") }
-		st == 1 && NF { keep = (index($0, s) == 1); st = 2; n = 0; v = ""
-			if (keep && w == "start") { print; keep = 0 }
-			next }
-		st == 2 && $0 == "" { st = 3; next }
-		st == 2 && keep && w != "body" && tolower(substr($0, 1, length(w) + 1)) == tolower(w ":") {
-			x = substr($0, length(w) + 2); sub(/^[ \t]+/, "", x); v = n++ ? v ", " x : x; next }
-		st == 3 && keep && w == "body" { if (NF) { print; keep = 0 } else { keep = 0; print "-" } }
-		END { flush() }' "$work/$1.msg"
-}
-
-# nth N: line N of stdin ("" when there is none).
-nth() { sed -n "${1}p"; }
-
-# call_id NAME: the Call-ID of the call SIPp caller NAME made (its 200).
-call_id() { msg_field "$1" received "SIP/2.0 200" Call-ID | nth 1; }
-
-# log_count PATTERN: trunkbridge log lines matching the ERE PATTERN.
-log_count() { grep -Ec -- "$1" "$work/tb.log" || true; }
-
 div='<sip:+14255550102@sbc1.lab.test;user=phone>;reason=unconditional;counter=1'
 
 lab_init
@@ -81,7 +51,7 @@ LAB_STEP="the Genesys side (REFER to sip:agent@example, then to +15551230000)"
 lab_uas_wait genesys
 lab_expect "404s Genesys received" "$(lab_recv_count genesys "SIP/2.0 404")" 1
 lab_expect "202s Genesys received" "$(lab_recv_count genesys "SIP/2.0 202")" 1
-lab_expect "NOTIFY bodies Genesys got" "$(msg_field genesys received "NOTIFY " body | paste -sd'|')" \
+lab_expect "NOTIFY bodies Genesys got" "$(lab_msg_field genesys received "NOTIFY " body | paste -sd'|')" \
 	"SIP/2.0 100 Trying|SIP/2.0 180 Ringing|SIP/2.0 200 OK"
 lab_expect "BYEs Genesys received" "$(lab_recv_count genesys "BYE ")" 0
 lab_ok "REFER to sip:agent@example: 404; REFER to +15551230000: 202, NOTIFY 100 Trying, 180 Ringing (active;expires=60), 200 OK (terminated;reason=noresource); its BYE answered 200"
@@ -90,25 +60,25 @@ LAB_STEP="the new call (sip)"
 lab_uas_wait sip
 lab_expect "INVITEs sip received" "$(lab_recv_count sip "INVITE ")" 1
 lab_expect "INVITEs sip2 received" "$(lab_recv_count sip2 "INVITE ")" 0
-lab_expect "Request line of the INVITE sip got" "$(msg_field sip received "INVITE " start | nth 1)" \
+lab_expect "Request line of the INVITE sip got" "$(lab_msg_field sip received "INVITE " start | lab_nth 1)" \
 	"INVITE sip:+15551230000@127.0.0.2:$LAB_S1;user=phone;transport=tls SIP/2.0"
-from=$(msg_field sip received "INVITE " From | nth 1)
+from=$(lab_msg_field sip received "INVITE " From | lab_nth 1)
 [[ "$from" == "<sip:+12065550123@sbc1.lab.test;user=phone>;tag="* ]] ||
 	lab_fail "From of the INVITE sip got: '$from', want <sip:+12065550123@sbc1.lab.test;user=phone>;tag=..."
-lab_expect "Diversion of the INVITE sip got" "$(msg_field sip received "INVITE " Diversion | nth 1)" "$div"
-lab_expect "Referred-By of the INVITE sip got" "$(msg_field sip received "INVITE " Referred-By | nth 1)" "-"
+lab_expect "Diversion of the INVITE sip got" "$(lab_msg_field sip received "INVITE " Diversion | lab_nth 1)" "$div"
+lab_expect "Referred-By of the INVITE sip got" "$(lab_msg_field sip received "INVITE " Referred-By | lab_nth 1)" "-"
 lab_expect "BYEs sip received (the caller's)" "$(lab_recv_count sip "BYE ")" 1
 lab_ok "INVITE sip:+15551230000@127.0.0.2:$LAB_S1;user=phone;transport=tls, From the caller, Diversion: $div, no Referred-By, the caller's SDP; the caller's BYE reached it"
 
 LAB_STEP="logs"
 lab_expect "event=transfer_start kind=refer from_trunk=genesys lines" \
-	"$(log_count 'event=transfer_start .*kind=refer .*from_trunk=genesys')" 1
-lab_expect "event=transfer_done lines" "$(log_count 'event=transfer_done ')" 1
+	"$(lab_log_count 'event=transfer_start .*kind=refer .*from_trunk=genesys')" 1
+lab_expect "event=transfer_done lines" "$(lab_log_count 'event=transfer_done ')" 1
 lab_ok "transfer_start (kind=refer, from_trunk=genesys), transfer_done"
 
 LAB_STEP="CDR"
-cid=$(call_id acs1)
-new_cid=$(msg_field sip received "INVITE " Call-ID | nth 1)
+cid=$(lab_call_id acs1)
+new_cid=$(lab_msg_field sip received "INVITE " Call-ID | lab_nth 1)
 lab_cdr_wait 1 5 "transferred_from is not null and end_ms is not null"
 row=$(lab_sql "select r1.in_trunk, r1.out_trunk, r1.in_called, r1.final_status,
 	r1.reason like 'transferred%', r1.transferred_to = r2.call_id,
