@@ -509,14 +509,16 @@ enum {
 	R_CDR,
 	R_REFUSED_SOURCES,
 	R_IP_RANGES_CHECK_INTERVAL,
+	R_MEDIA,
 	R_COUNT
 };
 static const char *const root_keys[R_COUNT] = {
         "identity", "listen",          "limits",
         "timers",   "trunks",          "routes",
-        "cdr",      "refused_sources", "ip_ranges_check_interval"};
+        "cdr",      "refused_sources", "ip_ranges_check_interval",
+        "media"};
 /* Sections of design.md that later issues add. */
-static const char *const root_planned[] = {"media", "admin"};
+static const char *const root_planned[] = {"admin"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -658,6 +660,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	cfg_parse_routes(c, &k[R_ROUTES]);
 	cfg_parse_cdr(c, &k[R_CDR]);
 	parse_allow_globals(c, k);
+	cfg_parse_media(c, &k[R_MEDIA]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }
 

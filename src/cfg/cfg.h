@@ -237,6 +237,29 @@ struct cfg_ip_ranges {
 	size_t n_directions;
 };
 
+/* The top-level media section: the relay every call's media goes
+ * through (design.md "media"). Absent: SDP crosses unchanged (no
+ * anchoring; `check` warns). */
+struct cfg_media {
+	bool enabled;                 /* a media: section is present */
+	struct cfg_addr address;      /* sockets bind here; default 0.0.0.0 */
+	struct cfg_addr public_address; /* c=/o=/candidates; default address
+	                                   (required when that is 0.0.0.0/::) */
+	uint16_t port_min, port_max;  /* "ports: 40000-49999" (even start) */
+	/* "disconnect on idle RTP": a call with no media from either side
+	 * for this long is ended (trunks opt out with
+	 * disconnect_on_idle_rtp: false); default 60s */
+	uint32_t idle_timeout_ms;
+	uint32_t batch; /* packets per recvmmsg/sendmmsg; default 32 */
+};
+
+enum cfg_ice {
+	CFG_ICE_OFF = 0, /* no ICE lines, STUN not answered */
+	CFG_ICE_LITE,    /* ICE-lite (RFC 8445 2.5): ACS default */
+};
+
+#define CFG_MAX_SUITES 8
+
 struct cfg_server {
 	const char *host; /* DNS name, or an IP literal (no brackets) */
 	uint16_t port;
@@ -263,8 +286,20 @@ struct cfg_trunk {
 
 	/* ---- calls (the B2BUA) ---- */
 	/* "Media Encryption": srtp (ACS, Genesys default) or rtp (generic
-	 * default). Until the media relay lands, SDP passes unchanged. */
+	 * default): with a media section, an offer from this trunk without
+	 * usable SRTP gets 488 and offers to it carry SDES crypto. */
 	enum cfg_media_encryption media_encryption;
+	/* SRTP suites offered to and accepted from this trunk, in order of
+	 * preference (enum srtp_suite values; Genesys
+	 * trunk_media_srtp_cipher_suites). Default AES_CM_128_HMAC_SHA1_80. */
+	uint8_t srtp_suites[CFG_MAX_SUITES];
+	size_t n_srtp_suites;
+	/* telephone-event payload type in offers to this trunk (Genesys
+	 * trunk_media_dtmf_payload, 96-127); default 101 */
+	uint8_t dtmf_payload;
+	enum cfg_ice ice; /* ACS default lite, others off */
+	/* Genesys trunk_media_disconnectOnIdleRTP; default true */
+	bool disconnect_on_idle_rtp;
 	/* Genesys "Inbound SIP Termination Identifier" (interop 2.2): the
 	 * FQDN (identification fqdn) or the trunk group (tgrp); NULL when
 	 * unset (required for genesys-byoc-cloud). */
@@ -327,6 +362,7 @@ struct tb_config {
 	const struct cfg_route *routes; /* in file order */
 	size_t n_routes;
 	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
+	struct cfg_media media;
 	/* A request from a source in no trunk's allow list: dropped with no
 	 * answer (default), or answered 403 (`refused_sources: reply-403`).
 	 * Either way it is counted per source. */

@@ -23,7 +23,8 @@ const char *const cfg_call_keys[CK_COUNT] = {
         "trunk_context",    "termination_header", "omit_plus",
         "headers",          "max_calls",          "max_call_rate",
         "min_se",           "dial_timeout",       "x_ms_sbc",
-        "diversion"};
+        "diversion",        "srtp_suites",        "dtmf_payload",
+        "ice",              "disconnect_on_idle_rtp"};
 
 static const char *const media_names[] = {"srtp", "rtp"};
 static const char *const ident_names[] = {"fqdn", "tgrp", "dnis"};
@@ -624,6 +625,7 @@ void cfg_call_defaults(struct cfg_trunk *t)
 	t->diversion.form = CFG_DIVERT_DIVERSION;
 	t->diversion.always_send = t->profile == CFG_PROFILE_ACS;
 	t->diversion.source = NULL; /* original-called */
+	cfg_media_trunk_defaults(t);
 }
 
 static const char *const omit_keys[] = {"calling", "called"};
@@ -783,4 +785,5 @@ void cfg_parse_calls(struct cfg_ctx *c, const struct cfg_val *tv,
 		cfg_get_bool(c, &k[CK_X_MS_SBC], &t->x_ms_sbc);
 	if (k[CK_DIVERSION].node)
 		parse_diversion(c, &k[CK_DIVERSION], t);
+	cfg_parse_media_trunk(c, k, t);
 }

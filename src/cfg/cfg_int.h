@@ -153,6 +153,10 @@ enum {
 	CK_DIAL_TIMEOUT,
 	CK_X_MS_SBC,
 	CK_DIVERSION,
+	CK_SRTP_SUITES,
+	CK_DTMF_PAYLOAD,
+	CK_ICE,
+	CK_DISCONNECT_ON_IDLE_RTP,
 	CK_COUNT
 };
 /* Their names, in CK_ order; cfg_trunk.c appends them to a trunk's keys. */
@@ -177,5 +181,10 @@ void cfg_parse_calls(struct cfg_ctx *c, const struct cfg_val *tv,
 /* ---- routes and cdr (cfg_routes.c); after the trunks */
 void cfg_parse_routes(struct cfg_ctx *c, const struct cfg_val *v);
 void cfg_parse_cdr(struct cfg_ctx *c, const struct cfg_val *v);
+/* cfg_media.c: the media section, and the trunks' media keys */
+void cfg_parse_media(struct cfg_ctx *c, const struct cfg_val *v);
+void cfg_media_trunk_defaults(struct cfg_trunk *t);
+void cfg_parse_media_trunk(struct cfg_ctx *c, const struct cfg_val *k,
+                           struct cfg_trunk *t);
 
 #endif

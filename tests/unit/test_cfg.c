@@ -964,7 +964,7 @@ static void test_values(void)
 	          "  - { transport: tcp, address: example.com }\n"
 	          "limits: { max_message_size: 2048, max_header_length: 4096,"
 	          " max_connections: 10, max_connections_per_source: 20 }\n"
-	          "media: { ports: 40000-49999 }\n"
+	          "admin: { listen: 127.0.0.1 }\n"
 	          "trunks:\n"
 	          "  acs: { profile: acs-direct-routing, diversion: "
 	          "none }\n",
@@ -980,7 +980,7 @@ static void test_values(void)
 	          NULL);
 	CHECK_ERR("limits.max_connections_per_source", 7, 109,
 	          "larger than max_connections", NULL);
-	CHECK_ERR("media", 8, 1, "not supported by this version yet",
+	CHECK_ERR("admin", 8, 1, "not supported by this version yet",
 	          "remove it for now");
 	/* diversion is a mapping (test_cfg_calls.c has its keys) */
 	CHECK_ERR("trunks.acs.diversion", 10, 50,
