@@ -14,8 +14,9 @@
 #include <stdint.h>
 
 /* The schema version this code writes (PRAGMA user_version). Version 1
- * files are migrated on open (docs/cdr.md); newer ones are refused. */
-#define CDR_SCHEMA_VERSION 2
+ * and 2 files are migrated on open (docs/cdr.md); newer ones are
+ * refused. */
+#define CDR_SCHEMA_VERSION 3
 
 enum cdr_hangup {
 	CDR_HANGUP_NONE = 0,    /* nobody: the call failed before answer */
@@ -54,6 +55,9 @@ struct cdr_record {
 	                                 continued this one */
 	const char *diversion;        /* the Diversion header value sent on the
 	                                 outbound leg, if any */
+	/* Since schema version 3: media statistics per leg, JSON
+	 * (docs/cdr.md); NULL when the call had no anchored media. */
+	const char *media;
 };
 
 /* answer to end, for duration_ms: 0 unless both are set and in order. */

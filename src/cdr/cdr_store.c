@@ -56,13 +56,13 @@ struct cdr_store {
 	"  AS \"end\","                                                        \
 	" duration_ms / 1000.0 AS duration_s,"                                 \
 	" final_status, reason, hangup_by, failover_attempts, answered_by,"    \
-	" transferred_from, transferred_to, diversion"                         \
+	" transferred_from, transferred_to, diversion, media"                  \
 	" FROM cdr;"
 
-/* Version 2, as a new file gets it. The columns added since version 1
+/* Version 3, as a new file gets it. The columns added since version 1
  * come last, in the order the migration adds them, so a migrated file
  * and a new one have the same table. */
-static const char schema_v2[] =
+static const char schema_v3[] =
         "CREATE TABLE cdr ("
         " id INTEGER PRIMARY KEY,"
         " call_id TEXT NOT NULL UNIQUE,"
@@ -78,7 +78,8 @@ static const char schema_v2[] =
         "  CHECK (hangup_by IN ('caller','callee','trunkbridge','none')),"
         " failover_attempts INTEGER NOT NULL DEFAULT 0,"
         " answered_by TEXT,"
-        " transferred_from TEXT, transferred_to TEXT, diversion TEXT);"
+        " transferred_from TEXT, transferred_to TEXT, diversion TEXT,"
+        " media TEXT);"
         "CREATE INDEX cdr_start_ms ON cdr(start_ms);"
         "CREATE INDEX cdr_in_call_id ON cdr(in_call_id);"
         "CREATE INDEX cdr_out_call_id ON cdr(out_call_id);"
@@ -86,22 +87,26 @@ static const char schema_v2[] =
         "cdr(transferred_from);" CDR_VIEW_SQL;
 
 /* Version 1 -> 2, in the caller's transaction: three nullable columns
- * (existing rows get NULL), their index, the view with them. */
+ * (existing rows get NULL), their index. */
 static const char migrate_v1_v2[] =
         "ALTER TABLE cdr ADD COLUMN transferred_from TEXT;"
         "ALTER TABLE cdr ADD COLUMN transferred_to TEXT;"
         "ALTER TABLE cdr ADD COLUMN diversion TEXT;"
         "CREATE INDEX cdr_transferred_from ON cdr(transferred_from);"
-        "DROP VIEW IF EXISTS cdr_view;" CDR_VIEW_SQL "PRAGMA user_version=2;";
+        "PRAGMA user_version=2;";
+/* Version 2 -> 3: the media statistics (JSON), then the view. */
+static const char migrate_v2_v3[] =
+        "ALTER TABLE cdr ADD COLUMN media TEXT;"
+        "DROP VIEW IF EXISTS cdr_view;" CDR_VIEW_SQL "PRAGMA user_version=3;";
 
 static const char insert_sql[] =
         "INSERT INTO cdr (call_id, in_trunk, out_trunk, in_call_id,"
         " out_call_id, in_calling, in_called, out_calling, out_called,"
         " start_ms, answer_ms, end_ms, duration_ms, final_status, reason,"
         " hangup_by, failover_attempts, answered_by, transferred_from,"
-        " transferred_to, diversion)"
+        " transferred_to, diversion, media)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-        " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+        " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
 
 const char *cdr_hangup_name(enum cdr_hangup h)
 {
@@ -200,6 +205,12 @@ static int migrate(struct cdr_store *st)
 		if (exec_sql(st, migrate_v1_v2,
 		             "migrating the schema from version 1 to 2"))
 			goto rollback;
+		ver = 2;
+	}
+	if (ver == 2) {
+		if (exec_sql(st, migrate_v2_v3,
+		             "migrating the schema from version 2 to 3"))
+			goto rollback;
 	} else if (ver != CDR_SCHEMA_VERSION) {
 		set_err(st,
 		        "cdr: %s: schema version %lld: no migration to "
@@ -238,7 +249,7 @@ static int ensure_schema(struct cdr_store *st)
 			         "PRAGMA user_version=%d; PRAGMA "
 			         "application_id=%d",
 			         CDR_SCHEMA_VERSION, CDR_APP_ID);
-			if (exec_sql(st, schema_v2, "creating the schema") ||
+			if (exec_sql(st, schema_v3, "creating the schema") ||
 			    exec_sql(st, sql, "creating the schema"))
 				goto rollback;
 			app = CDR_APP_ID;
@@ -409,6 +420,7 @@ static int bind_record(sqlite3_stmt *s, const struct cdr_record *r)
 	rc |= bind_text(s, 19, r->transferred_from);
 	rc |= bind_text(s, 20, r->transferred_to);
 	rc |= bind_text(s, 21, r->diversion);
+	rc |= bind_text(s, 22, r->media);
 	return rc;
 }
 

@@ -408,6 +408,45 @@ void check_trunk_rules(const struct tb_config *cfg, FILE *out,
 	}
 }
 
+/* Media: without a media section nothing anchors media; with one, the
+ * pool must hold the calls the trunks allow (two port pairs a call). */
+static void check_media(const struct tb_config *cfg, FILE *out,
+                        struct check_counts *n)
+{
+	const struct cfg_media *m = &cfg->media;
+	bool srtp = false;
+	uint64_t calls = 0;
+	bool unlimited = false;
+
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		srtp |= cfg->trunks[i].media_encryption == CFG_MEDIA_SRTP;
+		calls += cfg->trunks[i].max_calls;
+		unlimited |= cfg->trunks[i].max_calls == 0;
+	}
+	if (!m->enabled) {
+		if (srtp)
+			finding(out, n, false, cfg->source, "media",
+			        "add media: { public_address: <the SBC's "
+			        "public IP>, ports: 40000-49999 }",
+			        "not set: SDP and media pass between the "
+			        "clouds unchanged; the guide has SRTP "
+			        "terminated at the SBC, with its own keys "
+			        "and address on each leg");
+		return;
+	}
+	uint32_t pairs = (uint32_t)(m->port_max - m->port_min + 1) / 2;
+	/* each call: two endpoints; the trunks' limits count each call on
+	 * both its trunks */
+	if (!unlimited && calls > 0 && pairs < calls)
+		finding(out, n, false, cfg->source, "media.ports",
+		        "widen the range to at least 4 ports per call",
+		        "%u-%u holds %u port pairs: %u calls at most, below "
+		        "the trunks' max_calls (%llu)",
+		        (unsigned)m->port_min, (unsigned)m->port_max,
+		        (unsigned)pairs, (unsigned)(pairs / 2),
+		        (unsigned long long)(calls / 2));
+}
+
 void check_config(const struct tb_config *cfg, const struct check_opts *o,
                   FILE *out, struct check_counts *n)
 {
@@ -426,4 +465,5 @@ void check_config(const struct tb_config *cfg, const struct check_opts *o,
 	check_trunk_rules(cfg, out, n);
 	check_allow_lists(cfg, out, n);
 	check_ip_ranges(cfg, out, n);
+	check_media(cfg, out, n);
 }

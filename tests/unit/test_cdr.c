@@ -418,14 +418,14 @@ static void test_migrate_v1(void)
 	}
 	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"),
 	             CDR_SCHEMA_VERSION);
-	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 2);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 3);
 	/* The old rows are there, the new columns NULL for them. */
 	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 2);
 	CHECK_EQ_INT(count_rows(path,
 	                        "SELECT count(*) FROM cdr_view WHERE "
 	                        "transferred_from IS NULL AND transferred_to"
-	                        " IS NULL AND diversion IS NULL AND start IS "
-	                        "NOT NULL"),
+	                        " IS NULL AND diversion IS NULL AND media IS "
+	                        "NULL AND start IS NOT NULL"),
 	             2);
 	CHECK_EQ_INT(count_rows(path, "SELECT final_status FROM cdr WHERE "
 	                              "call_id = 'v1-b'"),
@@ -445,6 +445,8 @@ static void test_migrate_v1(void)
 	b.transferred_from = "v2-a";
 	b.diversion = "<sip:+14255551234@sbc1.contoso.com;user=phone>;"
 	              "reason=unconditional;counter=1";
+	b.media = "{\"in\":{\"rx_packets\":1500,\"lost\":3},"
+	          "\"out\":{\"rx_packets\":1498,\"lost\":0}}";
 	CHECK_EQ_INT(cdr_store_write(st, &a), 0);
 	CHECK_EQ_INT(cdr_store_write(st, &b), 0);
 	sqlite3 *db = NULL;
@@ -460,6 +462,11 @@ static void test_migrate_v1(void)
 	                              "c.transferred_to = t.call_id AND "
 	                              "t.diversion LIKE '%unconditional%'"),
 	             1);
+	/* docs/cdr.md: media statistics with json_extract. */
+	CHECK_EQ_INT(count_rows(path, "SELECT json_extract(media, "
+	                              "'$.in.lost') FROM cdr_view WHERE "
+	                              "call_id = 'v2-b'"),
+	             3);
 
 	/* The old writer's statement still works (re-prepared by SQLite
 	 * on the schema change); its row has NULL in the new columns. */
@@ -479,7 +486,7 @@ static void test_migrate_v1(void)
 	CHECK_EQ_INT(cdr_store_open(path, &st, err, sizeof(err)), 0);
 	cdr_store_close(st);
 	CHECK_EQ_INT(count_rows(path, "SELECT count(*) FROM cdr"), 5);
-	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 2);
+	CHECK_EQ_INT(count_rows(path, "PRAGMA user_version"), 3);
 
 	/* A migration that fails is undone entirely: a version 1 file
 	 * where someone added a "diversion" column by hand keeps its

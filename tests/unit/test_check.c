@@ -191,7 +191,9 @@ static void test_allow_lists(void)
 	check_config(c, &o, f, &n);
 	fclose(f);
 	CHECK_EQ_INT(n.errors, 0);
-	CHECK_EQ_INT(n.warnings, 2);
+	CHECK_EQ_INT(n.warnings, 3); /* the two trunks, and no media: */
+	CHECK_HAS(text, "tb.yaml: warning: media: not set: SDP and media "
+	                "pass between the clouds unchanged");
 	CHECK_HAS(text, "tb.yaml: warning: trunks.lab.allow: empty: no "
 	                "allow-list (the guide's NSG rule); calls from any "
 	                "source would be taken as this trunk (list the peer's "
@@ -257,7 +259,7 @@ static void test_ip_ranges(void)
 			fclose(o);
 		}
 		CHECK_EQ_INT(n.errors, 1);
-		CHECK_EQ_INT(n.warnings, 1);
+		CHECK_EQ_INT(n.warnings, 2); /* and media: not set */
 		CHECK(text && !strstr(text, "trunks.gc.")); /* good: quiet */
 		CHECK(text && !strstr(text, ".allow: empty"));
 		char want[512];
@@ -288,6 +290,37 @@ static void test_ip_ranges(void)
 	rmdir(dir);
 }
 
+/* check_config: the media pool against the trunks' call limits. */
+static void test_media_pool(void)
+{
+	struct tb_config *c = load(
+	        "identity: { fqdn: sbc1.contoso.com }\n"
+	        "listen: [{ transport: udp }]\n"
+	        "trunks:\n"
+	        "  a: { profile: generic, transport: udp, servers: [pbx], "
+	        "allow: [10.0.0.0/8], max_calls: 100 }\n"
+	        "  b: { profile: generic, transport: udp, servers: [pbx2], "
+	        "allow: [10.1.0.0/16], max_calls: 100 }\n"
+	        "media: { address: 127.0.0.1, ports: 40000-40199 }\n");
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	struct check_counts n = {0, 0};
+	struct check_opts o = {NULL, 30};
+	check_config(c, &o, f, &n);
+	fclose(f);
+	CHECK_EQ_INT(n.errors, 0);
+	CHECK_EQ_INT(n.warnings, 1);
+	CHECK_HAS(text, "tb.yaml: warning: media.ports: 40000-40199 holds 100 "
+	                "port pairs: 50 calls at most, below the trunks' "
+	                "max_calls (100)");
+	free(text);
+	cfg_free(c);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -297,5 +330,6 @@ int main(int argc, char **argv)
 	RUN(test_genesys);
 	RUN(test_allow_lists);
 	RUN(test_ip_ranges);
+	RUN(test_media_pool);
 	return test_summary();
 }
