@@ -10,11 +10,15 @@
 #     (RFC 4475, RFC 5118, a sample of the PROTOS c07-sip cases): never
 #     copied into the repository;
 #   - examples/messages/*.sip and tests/fuzz/seeds/ (msg-*, uri-*, hdr-*:
-#     a hdr-* file starts with the selector letter of fuzz_hdr.c).
+#     a hdr-* file starts with the selector letter of fuzz_hdr.c; sdp-*:
+#     SDP bodies).
 # fuzz_uri gets the Request-URIs and <...> URIs found in those messages,
-# fuzz_hdr gets their header values prefixed with the matching selector.
+# fuzz_hdr gets their header values prefixed with the matching selector,
+# fuzz_sdp gets tests/fuzz/seeds/sdp-* and the SDP bodies (a body that
+# starts with "v=") of examples/messages/*.sip and of the other messages
+# above (needs perl; without it, the sdp-* seeds only).
 #
-# Targets run one after the other (fuzz_msg, fuzz_uri, fuzz_hdr) with
+# Targets run one after the other (fuzz_msg, fuzz_uri, fuzz_hdr, fuzz_sdp) with
 # ASAN_OPTIONS=detect_leaks=1. One summary line per target; crash, leak and
 # timeout inputs are kept in <build-dir>/artifacts/, full logs in
 # <build-dir>/fuzz-logs/. Exits non-zero if any target failed.
@@ -52,7 +56,7 @@ protos_groups=$shared/protos-c07-sip/GROUPS.tsv
 	exit 1
 }
 
-targets=(fuzz_msg fuzz_uri fuzz_hdr)
+targets=(fuzz_msg fuzz_uri fuzz_hdr fuzz_sdp)
 for t in "${targets[@]}"; do
 	[ -x "$build/$t" ] || { echo "run.sh: $build/$t not built (make fuzz)" >&2; exit 1; }
 done
@@ -60,7 +64,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/tb-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$build/artifacts" "$build/fuzz-logs"
-mkdir -p "$work/msg" "$work/uri" "$work/hdr" "$work/protos"
+mkdir -p "$work/msg" "$work/uri" "$work/hdr" "$work/sdp" "$work/protos"
 
 # --- fuzz_msg seeds ----------------------------------------------------------
 n=0
@@ -164,6 +168,23 @@ done < <(
 		}' | LC_ALL=C sort -u | head -n 1500
 )
 
+# --- fuzz_sdp seeds: tests/fuzz/seeds/sdp-*, and the messages' SDP bodies ----
+cp "$here"/seeds/sdp-* "$work/sdp/" 2>/dev/null || true
+if command -v perl >/dev/null 2>&1; then
+	perl -e '
+		my ($dir, %seen) = shift;
+		my $n = 0;
+		for my $f (@ARGV) {
+			open(my $in, "<:raw", $f) or next;
+			local $/; my $s = <$in>; close $in;
+			next unless defined $s && $s =~ /\r?\n\r?\n/;
+			my $body = substr($s, $+[0]);
+			next unless $body =~ /^v=/ && !$seen{$body}++;
+			open(my $out, ">:raw", sprintf("%s/body-%04d", $dir, ++$n)) or next;
+			print $out $body; close $out;
+		}' "$work/sdp" "$repo"/examples/messages/*.sip "$work"/msg/*
+fi
+
 # --- run ---------------------------------------------------------------------
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -174,6 +195,7 @@ for t in "${targets[@]}"; do
 	fuzz_msg) corpus=$work/msg ;;
 	fuzz_uri) corpus=$work/uri ;;
 	fuzz_hdr) corpus=$work/hdr ;;
+	fuzz_sdp) corpus=$work/sdp ;;
 	esac
 	seeds=$(find "$corpus" -type f | wc -l)
 	log=$build/fuzz-logs/$t.log
