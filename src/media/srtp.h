@@ -31,8 +31,10 @@ enum srtp_suite {
 	SRTP_AES_192_CM_HMAC_SHA1_32,
 	SRTP_AES_256_CM_HMAC_SHA1_80,
 	SRTP_AES_256_CM_HMAC_SHA1_32,
-	SRTP_AEAD_AES_128_GCM, /* RFC 7714, 16-byte tag */
-	SRTP_AEAD_AES_256_GCM,
+	SRTP_AEAD_AES128_GCM, /* RFC 7714, 16-byte tag (not
+	                       * SRTP_AEAD_AES_128_GCM: OpenSSL's ssl.h defines
+	                       * that name) */
+	SRTP_AEAD_AES256_GCM,
 	SRTP_SUITE_COUNT
 };
 
@@ -72,6 +74,16 @@ enum srtp_result {
 
 struct srtp_ctx;
 
+/* libsrtp2 exports srtp_protect and srtp_unprotect as well: a program that
+ * links libsrtp2 beside tbcore (the cross-check tests, rtp_peer, the
+ * benchmark) would have its calls to libsrtp2's functions bound to ours.
+ * So ours are linked as tb_srtp_protect / tb_srtp_unprotect; a file that
+ * includes this header calls them by the names below all the same. A file
+ * that includes both headers calls libsrtp2's as srtp_protect_mki /
+ * srtp_unprotect_mki (and must include <srtp2/srtp.h> first). */
+#define srtp_protect   tb_srtp_protect
+#define srtp_unprotect tb_srtp_unprotect
+
 /* A context for suite s with master key||salt (srtp_suite_info(s)
  * ->key_len + salt_len bytes) and an optional MKI (mki_len 0: none; the
  * MKI is appended by protect and checked by unprotect). NULL on bad
@@ -103,5 +115,24 @@ int srtp_selftest(const char **why);
 
 /* Words for a result ("authentication failed", ...). */
 const char *srtp_result_str(enum srtp_result r);
+
+/* The RFC 3711 4.3.3 AES-CM PRF (key derivation rate 0): out_len bytes of
+ * AES-CM keystream under master_key (16, 24 or 32 bytes) from the IV
+ * (master_salt XOR label at octet 7) * 2^16; a 12-byte (RFC 7714) salt is
+ * taken as padded with two zero octets. Labels: 0/1/2 SRTP cipher key,
+ * auth key, salt; 3/4/5 the same for SRTCP. 0, or -1 on bad arguments or
+ * an OpenSSL failure. */
+int srtp_kdf(const uint8_t *master_key, size_t key_len,
+             const uint8_t *master_salt, size_t salt_len, uint8_t label,
+             uint8_t *out, size_t out_len);
+
+/* A context keyed with session keys directly, no key derivation, no MKI:
+ * for known-answer tests whose vectors give session keys (RFC 3711 B.2,
+ * RFC 7714 16-17) and for checking against a peer whose key derivation
+ * differs. rtp: the SRTP cipher key (key_len bytes), salt (salt_len: 14
+ * CM, 12 GCM) and, CM only, the 20-byte auth key, one after the other;
+ * rtcp: the same for SRTCP, or NULL for the SRTP ones. */
+struct srtp_ctx *srtp_ctx_new_session(enum srtp_suite s, const uint8_t *rtp,
+                                      const uint8_t *rtcp);
 
 #endif
