@@ -107,12 +107,19 @@ call_lab() {
 		sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'; }
 	lab_init
 	lab_yaml
+	# Genesys' "DTMF payload" 96 (the ACS side uses 101): renumbered across
+	sed -i 's|^\(    termination_uri: trunkbridge-lab.byoc.lab.test.*\)$|\1\n    dtmf_payload: 96|' "$work/lab.yaml"
 	printf '\n=== Lab: calls between ACS and Genesys (examples/lab.yaml; TLS everywhere)\n'
 	echo "  ACS:     Microsoft's SIP proxies sip 127.0.0.2:$LAB_S1, sip2 127.0.0.3:$LAB_S2 (SIPp behind stunnel)"
 	echo "  Genesys: the BYOC trunk 127.0.0.4:$LAB_G (SIPp behind stunnel)"
 	echo "  trunkbridge: sbc1.lab.test, tls 127.0.0.1:$LAB_TB; callers connect from 127.0.0.2 (ACS) and 127.0.0.4 (Genesys)"
+	echo "  media: trunkbridge's relay on 127.0.0.1:$LAB_MEDIA_PORTS; the phones' media: 127.0.0.7 (ACS side), 127.0.0.6 (Genesys side)"
 	lab_stunnel
-	lab_uas genesys "$it/calls_acs_to_genesys/uas_genesys.xml" 1
+	local ka=pSd++oBu5GJV5o8PBqkvMHsl7b/arJIdSl6AmJQD kg=d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj
+	local pa pg suite=AES_CM_128_HMAC_SHA1_80
+	pa=$(free_port) pg=$(free_port)
+	lab_uas genesys "$it/calls_media/uas_genesys_media.xml" 1 -key g_port "$pg" -key g_key "$kg" \
+		-key media_file "$work/gc_media"
 	lab_uas sip "$it/calls_genesys_to_acs/uas_acs.xml" 2 -set busy +12065550199
 	lab_uas sip2 "$it/calls_genesys_to_acs/uas_acs.xml" 1
 	echo "\$ trunkbridge run -c lab.yaml"
@@ -120,12 +127,35 @@ call_lab() {
 	LAB_STEP="trunks" lab_wait_active
 	grep 'event=trunk_state' "$work/tb.log" | sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'
 
-	printf '\n--- Call 1: PSTN -> Genesys (the ACS caller dials +14255550100)\n'
+	printf '\n--- Call 1: PSTN -> Genesys (the ACS caller dials +14255550100), with SRTP media\n'
 	n=$(($(wc -l <"$work/tb.log") + 1))
-	LAB_STEP="call 1" lab_uac acs1 acs "$it/calls_acs_to_genesys/uac_acs.xml" -s +14255550100 ||
-		LAB_STEP="call 1" lab_fail "the ACS caller's SIPp exited $?"
-	echo "  the ACS caller saw:"; lab_sipp_flow acs1 | sed 's/^/  /'
-	echo "  Genesys got: $(lab_recv_lines genesys "INVITE " | head -1)"
+	LAB_STEP="call 1" lab_uac_bg acs1 acs "$it/calls_media/uac_acs_media.xml" -s +14255550100 \
+		-key a_port "$pa" -key a_key "$ka" -key media_file "$work/acs_media" \
+		-set hold_ms 4000 -set reinvite 0 -set wait_bye 0
+	LAB_STEP="call 1" lab_wait_file "$work/acs_media" acs1 10 || LAB_STEP="call 1" lab_fail "no answer"
+	LAB_STEP="call 1" lab_wait_file "$work/gc_media" genesys 10 || LAB_STEP="call 1" lab_fail "no answer"
+	local tba keya tbg keyg
+	read -r tba keya <"$work/acs_media"
+	read -r tbg keyg <"$work/gc_media"
+	echo "  the ACS side offered 127.0.0.7:$pa with its key; it got trunkbridge's answer:"
+	lab_msg_body acs1 "SIP/2.0 200" | grep -E '^(c=|m=|a=crypto|a=ice-lite|a=candidate)' | sed 's/^/      /'
+	echo "  Genesys got trunkbridge's offer (its own port and key; telephone-event 101 -> 96):"
+	lab_msg_body genesys "INVITE " | grep -E '^(c=|m=|a=crypto|a=rtpmap:96)' | sed 's/^/      /'
+	echo "  \$ rtp_peer (libsrtp2) on each side: 100 SRTP packets each way and a DTMF event"
+	"$(dirname "$tb")/rtp_peer" --local "127.0.0.7:$pa" --remote "127.0.0.1:$tba" --tag A \
+		--tx-crypto "$suite inline:$ka" --rx-crypto "$suite inline:$keya" --count 100 --delay 300 \
+		--te 101:5 --expect-te 101:5 --expect 95 --timeout 10 >"$work/peer_a.out" 2>&1 &
+	local ppa=$!
+	"$(dirname "$tb")/rtp_peer" --local "127.0.0.6:$pg" --remote "127.0.0.1:$tbg" --tag B \
+		--tx-crypto "$suite inline:$kg" --rx-crypto "$suite inline:$keyg" --count 100 --delay 300 \
+		--te 96:5 --expect-te 96:5 --expect 95 --timeout 10 >"$work/peer_g.out" 2>&1 &
+	local ppg=$! ra=0 rg=0
+	wait "$ppa" || ra=$?
+	wait "$ppg" || rg=$?
+	echo "      ACS side:     $(cut -c1-120 "$work/peer_a.out")"
+	echo "      Genesys side: $(cut -c1-120 "$work/peer_g.out")"
+	[ "$ra" -eq 0 ] && [ "$rg" -eq 0 ] || LAB_STEP="call 1" lab_fail "media did not cross (rtp_peer above)"
+	LAB_STEP="call 1" lab_uac_wait acs1 10
 	echo "  trunkbridge:"; since "$n"
 
 	printf '\n--- Call 2: Genesys -> PSTN (an agent dials +12065550123)\n'
@@ -168,7 +198,10 @@ call_lab() {
 	sqlite3 -header -column "$LAB_CDR" "select in_trunk, out_trunk, in_calling, in_called,
 		out_called, final_status as status, hangup_by, failover_attempts as failover,
 		answered_by, duration_s, substr(reason, 1, 11) as reason,
-		transferred_from is not null as xfer_leg from cdr_view order by id" | sed 's/^/  /'
+		transferred_from is not null as xfer_leg,
+		json_extract(media, '\$.in.rx_packets') as rtp_in,
+		json_extract(media, '\$.out.rx_packets') as rtp_out
+		from cdr_view order by id" | sed 's/^/  /'
 	lab_finish >/dev/null
 	echo "  (trunkbridge stopped: SIGTERM, exit 0)"
 }

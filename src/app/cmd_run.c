@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "cdr/cdr.h"
 #include "cfg/cfg.h"
+#include "media/srtp.h"
 #include "sip/msg/sip_decode.h"
 #include "sip/transp/transport.h"
 #include "sip/tx/sip_tx.h"
@@ -603,6 +604,17 @@ int cmd_run(int argc, char **argv)
 	}
 	if (errs.n)
 		cfg_errors_print(&errs, stderr);
+	/* SRTP known answers (RFC 3711 B.2/B.3, each suite round trip):
+	 * a relay whose OpenSSL gives wrong answers must not carry calls */
+	const char *kat = NULL;
+	if (r.cfg->media.enabled && srtp_selftest(&kat) != 0) {
+		fprintf(stderr,
+		        "trunkbridge: %s not started: the SRTP self-test "
+		        "failed: %s\n",
+		        path, kat ? kat : "?");
+		cfg_free(r.cfg);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	r.base = event_base_new();
 	struct tp_limits lim = TP_LIMITS_DEFAULT;

@@ -7,10 +7,12 @@
 #include "b2b/b2b_int.h"
 #include "b2b/route.h"
 #include "base/log.h"
+#include "media/relay.h"
 #include "trunk/ipranges.h"
 #include "trunk/options.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,9 +435,59 @@ struct b2b *b2b_new(const struct b2b_env *env)
 	return b;
 }
 
+/* The media relay, made with the first generation that has a media
+ * section. Its sockets and pool do not change on reload (a new
+ * address or pool needs a restart: said in the log); a generation
+ * without the section sends its new calls' SDP through unchanged. */
+static void media_start(struct b2b *b, const struct tb_config *cfg)
+{
+	const struct cfg_media *m = &cfg->media;
+	if (!m->enabled)
+		return;
+	if (b->media) {
+		if (b->cfg && b->cfg->media.enabled &&
+		    (b->cfg->media.port_min != m->port_min ||
+		     b->cfg->media.port_max != m->port_max ||
+		     memcmp(b->cfg->media.address.addr, m->address.addr, 16)))
+			tb_log("warn", "media_change_needs_restart",
+			       "reason=\"media.address and media.ports apply "
+			       "at start; the relay keeps %s %u-%u\"",
+			       b->cfg->media.address.text,
+			       (unsigned)b->cfg->media.port_min,
+			       (unsigned)b->cfg->media.port_max);
+		return;
+	}
+	struct media_engine_cfg ec;
+	memset(&ec, 0, sizeof(ec));
+	if (m->address.family == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ec.bind;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, m->address.addr, 16);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ec.bind;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, m->address.addr, 4);
+	}
+	ec.port_min = m->port_min;
+	ec.port_max = m->port_max;
+	ec.batch = m->batch;
+	b->media = media_engine_new(b->env.base, &ec);
+	if (!b->media)
+		tb_log("error", "media_start_failed",
+		       "address=%s ports=%u-%u reason=\"%s\"", m->address.text,
+		       (unsigned)m->port_min, (unsigned)m->port_max,
+		       strerror(errno));
+	else
+		tb_log("info", "media_started",
+		       "address=%s public_address=%s ports=%u-%u",
+		       m->address.text, m->public_address.text,
+		       (unsigned)m->port_min, (unsigned)m->port_max);
+}
+
 void b2b_set_config(struct b2b *b, struct tb_config *cfg,
                     struct route_table *routes, struct tls_profile **tls)
 {
+	media_start(b, cfg); /* compares with the generation before */
 	/* ip-ranges files are read again with every generation (SIGHUP) */
 	ipr_reload(b, cfg);
 	allow_build(b, cfg);
@@ -478,6 +530,7 @@ void b2b_free(struct b2b *b)
 	}
 	route_table_free(b->routes);
 	cidr_set_free(b->allow);
+	media_engine_free(b->media); /* every call (and endpoint) is gone */
 	cfg_free(b->cfg);
 	free(b->ipr);
 	free(b->refused);

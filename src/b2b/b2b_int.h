@@ -17,6 +17,9 @@
 
 struct call;
 struct leg;
+struct leg_media;
+struct media_engine;
+struct mep_stats;
 
 /* Per-trunk counters that outlive config generations (found by name). */
 struct trunk_use {
@@ -40,6 +43,9 @@ struct b2b {
 	/* sources refused by the allow-lists, counted (a bounded table;
 	 * b2b.c) */
 	struct b2b_refused *refused;
+	/* the media relay (media.c), made with the first generation that
+	 * has a media section; NULL: SDP crosses unchanged */
+	struct media_engine *media;
 	struct tls_profile *tls[B2B_MAX_TRUNK];
 	struct leg **bucket; /* by our tag */
 	struct call *calls;  /* every live call (list) */
@@ -89,6 +95,11 @@ struct leg {
 	 * <o_post>", o_ver one higher each time (RFC 3264 8). */
 	char *o_pre, *o_post;
 	uint64_t o_ver;
+	/* media (media.c): this leg's relay endpoint and keys, NULL until
+	 * SDP crosses; mpeer is the leg whose SDP this one is sent (the
+	 * other side of the call; a transfer's new party) */
+	struct leg_media *md;
+	struct leg *mpeer;
 	bool retired; /* replaced by a transfer: only its end is awaited */
 	bool gone;    /* its dialog is over (BYE sent or received) */
 };
@@ -183,7 +194,9 @@ struct call {
 	char *xfer_from, *xfer_to;  /* CDR: call ids around a transfer */
 	char *diversion;            /* CDR: Diversion sent, NULL: none */
 	struct event *dial_timer, *se_timer;
-	uint32_t se_s; /* session interval, 0: none */
+	struct event *media_timer; /* disconnect on idle RTP (media.c) */
+	int64_t media_seen_ms;     /* monotonic: last media, or answer */
+	uint32_t se_s;             /* session interval, 0: none */
 	bool cancelled;
 	bool binv_open; /* leg B's INVITE waits for its final answer */
 	/* E.164 numbers of the call (calling may be "anonymous") */
@@ -268,9 +281,35 @@ void b2b_leg_save_sdp(struct leg *l, const struct sip_msg *m);
 /* From now on, SDP sent to leg l continues the origin of sdp (the
  * description l saw last); no-op when already continuing. */
 void b2b_leg_continue_origin(struct leg *l, const char *sdp, size_t len);
-/* body as it goes to leg l: the o= line rewritten when l continues an
- * origin (into b->sdp), else body itself. */
-struct pl b2b_sdp_for(struct leg *l, struct pl body);
+/* body as it goes to leg l (an offer, or an answer): with media on,
+ * rewritten by media.c; else the o= line rewritten when l continues an
+ * origin (into b->sdp), or body itself. */
+struct pl b2b_sdp_for(struct leg *l, struct pl body, bool answer);
+
+/* media.c: anchoring (see the file's head) */
+bool b2b_media_on(const struct call *c);
+/* Leg l's endpoint, made now: 0, or -1 when no port pair is free. */
+int b2b_media_prepare(struct call *c, struct leg *l);
+/* SDP m's body arrived on leg l (offer: a request's; else an answer):
+ * 0; -1 when it is unacceptable (an offer gets 488 with why); -2 when no
+ * port is free (503). No body, or media off: 0. */
+int b2b_media_in(struct call *c, struct leg *l, const struct sip_msg *m,
+                 bool offer, const char **why);
+/* body (an SDP of l->mpeer) rewritten for leg l, into b->sdp; PL_NULL
+ * when it cannot be read or written. */
+struct pl b2b_media_out(struct call *c, struct leg *l, struct pl body,
+                        bool answer);
+bool b2b_media_hold(const struct leg *l);
+void b2b_media_stats(const struct leg *l, struct mep_stats *st);
+void b2b_media_free(struct leg *l);
+/* The call is answered: the idle-media clock starts (when a trunk of
+ * the call wants disconnect_on_idle_rtp). */
+void b2b_media_answered(struct call *c);
+/* The call ended: every leg's endpoint goes back to the pool (after the
+ * CDR took the statistics), the clock stops. */
+void b2b_media_end(struct call *c);
+/* The CDR's media JSON into out; NULL when the call had no media. */
+const char *b2b_media_cdr(struct call *c, char *out, size_t cap);
 
 /* xfer.c: transfers (REFER, Replaces) and forwarding history */
 /* REFER on leg l of an answered call. */

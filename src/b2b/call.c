@@ -51,6 +51,8 @@ static void call_free(struct call *c)
 		event_free(c->dial_timer);
 	if (c->se_timer)
 		event_free(c->se_timer);
+	if (c->media_timer)
+		event_free(c->media_timer);
 	if (c->retire_timer)
 		event_free(c->retire_timer);
 	free(c->xfer_from);
@@ -192,6 +194,8 @@ void b2b_write_cdr(struct call *c)
 	r.transferred_from = c->xfer_from;
 	r.transferred_to = c->xfer_to;
 	r.diversion = c->diversion;
+	char media[1024];
+	r.media = b2b_media_cdr(c, media, sizeof(media));
 	if (cdr_store_write(b->env.cdr, &r) == 0) {
 		b->st.cdr_written++;
 	} else {
@@ -236,6 +240,7 @@ void b2b_finish(struct call *c, int status, enum cdr_hangup by,
 	if (b->st.active)
 		b->st.active--;
 	b2b_write_cdr(c);
+	b2b_media_end(c);
 	tb_log("info", "call_end",
 	       "call=%s in_trunk=%s out_trunk=%s status=%d hangup_by=%s "
 	       "duration_ms=%lld failover_attempts=%d reason=\"%s\"",
@@ -483,9 +488,12 @@ static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
 	b2b_invite_head(c, &bd, l, c->binv_cseq, mf);
 	b2b_copy_headers(&bd, ainv, t, false);
 	b2b_put_history(c, &bd, ainv, t, NULL, &c->diversion);
-	if (ainv->body.l && pl_isset(ainv->content_type))
+	struct pl body = ainv->body;
+	if (body.l && pl_isset(ainv->content_type)) {
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, ainv->content_type);
-	return sip_build_finish(&bd, ainv->body.l ? ainv->body : PL_NULL);
+		body = b2b_sdp_for(l, body, false);
+	}
+	return sip_build_finish(&bd, body.l ? body : PL_NULL);
 }
 
 static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
@@ -718,6 +726,18 @@ bool b2b_failover_code(const struct cfg_trunk *t, uint16_t st)
 	return false;
 }
 
+/* B's answer (18x or 2xx with SDP) sets up its media. An unusable one
+ * (SRTP required but none) is logged: the call goes on, as the peer
+ * chose; the idle-media timeout ends it if nothing flows. */
+static void b_answer_media(struct call *c, const struct sip_msg *resp)
+{
+	const char *why = NULL;
+	if (b2b_media_in(c, c->bl, resp, false, &why))
+		tb_log("warn", "media_answer_refused",
+		       "call=%s trunk=%s reason=\"%s\"", c->id,
+		       c->bl->trunk->name, why);
+}
+
 static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
                     const struct sip_msg *resp)
 {
@@ -736,6 +756,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		        sip_msg_has_tag(resp, SIP_HDR_REQUIRE, PL("100rel"));
 		b2b_leg_dialog(c->bl, resp);
 		b2b_leg_save_sdp(c->bl, resp);
+		b_answer_media(c, resp);
 		if (reliable)
 			b2b_prack(c, c->bl, c->binv_cseq, resp);
 		a_respond(c, status, resp->reason, resp,
@@ -762,8 +783,10 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		c->binv_open = false;
 		b2b_leg_dialog(c->bl, resp);
 		b2b_leg_save_sdp(c->bl, resp);
+		b_answer_media(c, resp);
 		b2b_send_ack(c, c->bl, c->binv_cseq);
 		c->state = CALL_ANSWERED;
+		b2b_media_answered(c);
 		c->answer_ms = (int64_t)b2b_wall_ms();
 		snprintf(c->answered_by, sizeof(c->answered_by), "%s:%u",
 		         t->servers[c->server].host,
@@ -971,6 +994,24 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 		goto done;
 	}
 	c->bl->trunk = out; /* routed: the CDR names it even if refused */
+	/* media: the caller's offer is one this trunk takes (SRTP when
+	 * required: 488 otherwise, as Microsoft answers, interop 1.7) */
+	a->mpeer = c->bl;
+	c->bl->mpeer = a;
+	const char *mwhy = NULL;
+	int mr = b2b_media_in(c, a, m, true, &mwhy);
+	if (mr == 0 && b2b_media_prepare(c, c->bl) != 0) {
+		mr = -2;
+		mwhy = "no media port free";
+	}
+	if (mr) {
+		char w[200];
+		snprintf(w, sizeof(w), "399 %s \"%s\"", cfg->identity.fqdn,
+		         mwhy);
+		fail(c, mr == -1 ? 488 : 503, PL_NULL, NULL, mwhy, "Warning",
+		     w);
+		goto done;
+	}
 	/* limits, on both trunks */
 	uint64_t now = b2b_wall_ms();
 	const char *why = NULL;
@@ -1116,6 +1157,10 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 		if (ok2xx && resp) {
 			b2b_leg_target(r->to, resp, false, false);
 			b2b_leg_save_sdp(r->to, resp);
+			const char *why = NULL;
+			if (sess && b2b_media_in(c, r->to, resp, false, &why))
+				tb_log("warn", "media_answer_refused",
+				       "call=%s reason=\"%s\"", c->id, why);
 			if (r->method == SIP_METHOD_INVITE)
 				b2b_send_ack(c, r->to, r->cseq);
 			if (sess && c->state == CALL_ANSWERED)
@@ -1137,7 +1182,8 @@ static void on_relay(void *arg, struct sip_tx *tx, uint16_t status,
 		if (body.l && pl_isset(resp->content_type)) {
 			sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE,
 			              resp->content_type);
-			body = b2b_sdp_for(r->from, body);
+			if (sess)
+				body = b2b_sdp_for(r->from, body, true);
 		}
 		size_t n = sip_build_finish(&bd, body.l ? body : PL_NULL);
 		if (n)
@@ -1174,8 +1220,24 @@ static void relay(struct call *c, struct leg *from, struct sip_msg *m,
 	}
 	memcpy(r->req, m->raw.p, m->raw.l);
 	r->req_len = m->raw.l;
-	if (r->method == SIP_METHOD_INVITE || r->method == SIP_METHOD_UPDATE)
+	if (r->method == SIP_METHOD_INVITE || r->method == SIP_METHOD_UPDATE) {
+		const char *why = NULL;
+		int mr = b2b_media_in(c, from, m, true, &why);
+		if (mr) {
+			char w[200];
+			snprintf(w, sizeof(w), "399 %s \"%s\"",
+			         c->cfg->identity.fqdn, why);
+			tb_log("warn", "media_offer_refused",
+			       "call=%s method=%.*s reason=\"%s\"", c->id,
+			       (int)m->method.l, m->method.p, why);
+			b2b_reply(c->b, tx, m, mr == -1 ? 488 : 503, "Warning",
+			          w);
+			free(r->req);
+			free(r);
+			return;
+		}
 		b2b_leg_save_sdp(from, m);
+	}
 	r->stx = sip_tx_ref(tx);
 	r->cseq = ++to->lcseq;
 	r->next = c->relays;

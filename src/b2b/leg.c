@@ -225,7 +225,9 @@ size_t b2b_build_request(struct b2b *b, struct leg *l, struct pl method,
 		ctype = orig->content_type;
 	}
 	if (body.l && is_sdp(ctype))
-		body = b2b_sdp_for(l, body);
+		body = b2b_sdp_for(l, body,
+		                   pl_casecmp_lit(method, "ACK") ||
+		                           pl_casecmp_lit(method, "PRACK"));
 	if (body.l && pl_isset(ctype))
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, ctype);
 	return sip_build_finish(&bd, body.l ? body : PL_NULL);
@@ -459,6 +461,7 @@ void b2b_leg_target(struct leg *l, const struct sip_msg *m, bool rr,
 
 void b2b_leg_clear(struct leg *l)
 {
+	b2b_media_free(l);
 	free(l->sdp);
 	free(l->o_pre);
 	free(l->o_post);
@@ -574,11 +577,13 @@ void b2b_leg_continue_origin(struct leg *l, const char *sdp, size_t len)
 	}
 }
 
-struct pl b2b_sdp_for(struct leg *l, struct pl body)
+struct pl b2b_sdp_for(struct leg *l, struct pl body, bool answer)
 {
 	size_t s, e;
 	char *out = l->c->b->sdp;
 
+	if (body.l && b2b_media_on(l->c))
+		return b2b_media_out(l->c, l, body, answer);
 	if (!l->o_pre || !body.l || !origin_line(body, &s, &e))
 		return body;
 	if (s >= B2B_MSG_MAX)
@@ -696,8 +701,11 @@ void b2b_invite_answer(struct call *c, struct leg *l, struct sip_tx *tx,
 		                   pl_make(xvalue, strlen(xvalue)));
 	b2b_copy_headers(&bd, resp, l->trunk, true);
 	struct pl body = resp ? resp->body : PL_NULL;
-	if (body.l && pl_isset(resp->content_type))
+	if (body.l && pl_isset(resp->content_type)) {
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, resp->content_type);
+		if (is_sdp(resp->content_type))
+			body = b2b_sdp_for(l, body, true);
+	}
 	size_t n = sip_build_finish(&bd, body.l ? body : PL_NULL);
 	if (n)
 		sip_tx_respond(tx, status, out, n);

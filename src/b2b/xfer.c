@@ -109,6 +109,7 @@ void b2b_xfer_free(struct call *c)
 static void drop_new_leg(struct call *c, struct leg *n)
 {
 	b2b_hash_del(c->b, n);
+	b2b_media_free(n); /* its ports go back to the pool */
 	n->gone = true;
 }
 
@@ -241,6 +242,7 @@ static void swap_in(struct call *c)
 	c->in_use = b2b_use_of(b, c->a->trunk->name);
 	c->out_use = b2b_use_of(b, c->bl->trunk->name);
 	r->retired = true;
+	b2b_media_free(r); /* the kept party's media now goes to n */
 	free(c->xfer_from);
 	c->xfer_from = b2b_strdup(c->id); /* row 1's id */
 	free(c->xfer_to);
@@ -308,8 +310,12 @@ static void on_kre(void *arg, struct sip_tx *tx, uint16_t status,
 	c->pending++;
 	struct leg *k = xf->k;
 	if (status < 300 && resp) {
+		const char *why = NULL;
 		b2b_leg_target(k, resp, false, false);
 		b2b_leg_save_sdp(k, resp);
+		if (b2b_media_in(c, k, resp, false, &why))
+			tb_log("warn", "media_answer_refused",
+			       "call=%s reason=\"%s\"", c->id, why);
 		b2b_send_ack(c, k, xf->kre_cseq);
 		b2b_session_timer(c, resp);
 	}
@@ -337,6 +343,7 @@ static int send_kre(struct call *c, const char *body, size_t len)
 	/* what k saw last is the replaced party's description: continue
 	 * its origin (RFC 3264 8: same o= but for a higher version) */
 	b2b_leg_continue_origin(k, xf->r->sdp, xf->r->sdp_len);
+	k->mpeer = xf->n;
 	xf->kre_cseq = ++k->lcseq;
 	size_t n = b2b_build_request(c->b, k, PL("INVITE"), xf->kre_cseq, NULL,
 	                             PL_NULL, PL("application/sdp"),
@@ -389,6 +396,10 @@ static void on_xinv(void *arg, struct sip_tx *tx, uint16_t status,
 		xf->inv_open = false;
 		b2b_leg_dialog(n, resp);
 		b2b_leg_save_sdp(n, resp);
+		const char *why = NULL;
+		if (b2b_media_in(c, n, resp, false, &why))
+			tb_log("warn", "media_answer_refused",
+			       "call=%s reason=\"%s\"", c->id, why);
 		b2b_send_ack(c, n, xf->inv_cseq);
 		snprintf(xf->answered_by, sizeof(xf->answered_by), "%s:%u",
 		         t->servers[xf->server].host,
@@ -448,7 +459,8 @@ static void send_invite(struct call *c)
 	                t->diversion.always_send && !xf->verbatim ? src : NULL,
 	                &xf->diversion);
 	sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, PL("application/sdp"));
-	size_t len = sip_build_finish(&bd, pl_make(k->sdp, k->sdp_len));
+	struct pl body = b2b_sdp_for(n, pl_make(k->sdp, k->sdp_len), false);
+	size_t len = body.l ? sip_build_finish(&bd, body) : 0;
 	if (!len) {
 		failed(c, 500, PL("could not build the INVITE"));
 		return;
@@ -590,6 +602,7 @@ static struct xfer *xfer_new(struct call *c, enum xfer_kind kind, struct leg *r)
 	xf->kind = kind;
 	xf->r = r;
 	xf->k = r == c->a ? c->bl : c->a;
+	xf->n->mpeer = xf->k; /* the new party is offered the kept one */
 	xf->start_ms = (int64_t)b2b_wall_ms();
 	return xf;
 }
@@ -826,6 +839,16 @@ void b2b_xfer_replaces(struct b2b *b, const struct tp_addr *src,
 	}
 	if (n_ok != 0 || !n->rtag || !n->sdp || !xf->inv) {
 		b2b_reply(b, tx, m, 500, NULL, NULL);
+		xf_release(xf);
+		return;
+	}
+	const char *why = NULL;
+	int mr = b2b_media_in(c, n, m, true, &why);
+	if (mr) {
+		char w[200];
+		snprintf(w, sizeof(w), "399 %s \"%s\"", c->cfg->identity.fqdn,
+		         why);
+		b2b_reply(b, tx, m, mr == -1 ? 488 : 503, "Warning", w);
 		xf_release(xf);
 		return;
 	}

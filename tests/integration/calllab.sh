@@ -181,6 +181,10 @@ lab_init() {
 	LAB_U1=$(free_port) LAB_U2=$(free_port) LAB_UG=$(free_port)
 	LAB_ACS_IN=$(free_port) LAB_GC_IN=$(free_port) LAB_OUT_IN=$(free_port)
 	LAB_CDR=$work/cdr.db
+	# media: 100 ports (50 pairs, two per call) from an even base
+	LAB_MEDIA_LO=$((40000 + (RANDOM % 90) * 100))
+	LAB_MEDIA_PORTS="$LAB_MEDIA_LO-$((LAB_MEDIA_LO + 99))"
+	: "${LAB_MEDIA_IDLE:=60s}"
 }
 
 # lab_yaml [TEMPLATE]: writes $work/lab.yaml from examples/lab.yaml with this
@@ -188,6 +192,7 @@ lab_init() {
 lab_yaml() {
 	sed -e "s|@CERTS@|$LAB_CERTS|g" -e "s|@WORK@|$work|g" -e "s|@TB_PORT@|$LAB_TB|g" \
 		-e "s|@S1@|$LAB_S1|g" -e "s|@S2@|$LAB_S2|g" -e "s|@G@|$LAB_G|g" \
+		-e "s|@MEDIA_PORTS@|$LAB_MEDIA_PORTS|g" -e "s|@MEDIA_IDLE@|$LAB_MEDIA_IDLE|g" \
 		"${1:-$repo/examples/lab.yaml}" >"$work/lab.yaml"
 	! grep -n '@[A-Z_0-9]*@' "$work/lab.yaml" || lab_fail "lab.yaml: a placeholder is left"
 }
@@ -441,6 +446,20 @@ lab_msg_field() {
 			x = substr($0, length(w) + 2); sub(/^[ \t]+/, "", x); v = n++ ? v ", " x : x; next }
 		st == 3 && keep && w == "body" { if (NF) { print; keep = 0 } else { keep = 0; print "-" } }
 		END { flush() }' "$work/$1.msg"
+}
+
+# lab_msg_body NAME START: the body (its lines, carriage returns removed)
+# of the first message SIPp NAME received whose start line begins with
+# START, e.g. the SDP of the 200 a caller got.
+lab_msg_body() {
+	[ -s "$work/$1.msg" ] || return 0
+	awk -v s="$2" '
+		/ message received/ { if (done) exit; st = 1; next }
+		/ message sent/ || /^-----/ { if (st == 3) done = 1; st = 0; next }
+		{ sub(/\r$/, "") }
+		st == 1 && NF { st = index($0, s) == 1 ? 2 : 0; next }
+		st == 2 && $0 == "" { st = 3; next }
+		st == 3 && NF { print }' "$work/$1.msg"
 }
 
 # lab_nth N: line N of stdin ("" when there is none).

@@ -209,7 +209,7 @@ static void test_origin(void)
 	if (!k)
 		goto out;
 	/* no origin to continue yet: unchanged, same bytes */
-	struct pl o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	struct pl o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1), false);
 	CHECK(o.p == nw && o.l == sizeof(nw) - 1);
 	/* an unusable o= line (version not a number) is not taken */
 	b2b_leg_continue_origin(k, "o=a b x IN IP4 h\r\n", 18);
@@ -217,23 +217,23 @@ static void test_origin(void)
 	b2b_leg_continue_origin(k, seen, sizeof(seen) - 1);
 	CHECK(k->o_pre && strcmp(k->o_pre, "acsuser 1001") == 0);
 	CHECK(k->o_post && strcmp(k->o_post, "IN IP4 127.0.0.7") == 0);
-	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1), false);
 	CHECK_PL(o, "v=0\r\no=acsuser 1001 8 IN IP4 127.0.0.7\r\ns=-\r\n"
 	            "c=IN IP4 10.9.9.9\r\nm=audio 4000 RTP/SAVP 0\r\n");
-	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1));
+	o = b2b_sdp_for(k, pl_make(nw, sizeof(nw) - 1), false);
 	CHECK_PL(o, "v=0\r\no=acsuser 1001 9 IN IP4 127.0.0.7\r\ns=-\r\n"
 	            "c=IN IP4 10.9.9.9\r\nm=audio 4000 RTP/SAVP 0\r\n");
 	/* continuing again keeps the first origin */
 	b2b_leg_continue_origin(k, nw, sizeof(nw) - 1);
 	CHECK(strcmp(k->o_pre, "acsuser 1001") == 0);
 	/* a NUL before the o= line is kept (bytes, not a string) */
-	o = b2b_sdp_for(k, pl_make(with_nul, sizeof(with_nul) - 1));
+	o = b2b_sdp_for(k, pl_make(with_nul, sizeof(with_nul) - 1), false);
 	CHECK_EQ_INT(o.l, sizeof("v=0\r\na=x:\0\r\no=acsuser 1001 10 IN IP4 "
 	                         "127.0.0.7\r\n") -
 	                          1);
 	CHECK(o.l > 9 && o.p[9] == '\0');
 	/* a body without o= passes as is */
-	o = b2b_sdp_for(k, PL("v=0\r\ns=-\r\n"));
+	o = b2b_sdp_for(k, PL("v=0\r\ns=-\r\n"), false);
 	CHECK_PL(o, "v=0\r\ns=-\r\n");
 out:
 	while (c->legs) {

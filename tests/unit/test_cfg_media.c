@@ -92,7 +92,7 @@ static void test_values(void)
 	CHECK_EQ_INT(g->n_srtp_suites, 3);
 	CHECK_EQ_INT(g->srtp_suites[0], SRTP_AES_256_CM_HMAC_SHA1_32);
 	CHECK_EQ_INT(g->srtp_suites[1], SRTP_AES_CM_128_HMAC_SHA1_80);
-	CHECK_EQ_INT(g->srtp_suites[2], SRTP_AEAD_AES_128_GCM);
+	CHECK_EQ_INT(g->srtp_suites[2], SRTP_AEAD_AES128_GCM);
 	CHECK_EQ_INT(g->dtmf_payload, 96);
 	CHECK_EQ_INT(g->ice, CFG_ICE_LITE);
 	CHECK(!g->disconnect_on_idle_rtp);

@@ -26,8 +26,9 @@
 # INVITE goes to ACS server "sip" with Request-URI = the URI inside
 # Refer-To's <> byte for byte, To = <that URI>, Referred-By byte-identical,
 # From <sip:+14255550102@sbc1.lab.test;user=phone>, Contact sbc1.lab.test,
-# X-MS-SBC and the Genesys leg's SDP; Genesys then gets a re-INVITE with the
-# new party's SDP whose o= continues the caller's (o=acsuser 1001 2 ...);
+# X-MS-SBC and trunkbridge's SDP for that leg; Genesys then gets a
+# re-INVITE with trunkbridge's SDP (o=trunkbridge, its port on 127.0.0.1,
+# nothing of the new party's 127.0.0.5);
 # the caller's BYE on the old dialog is answered and goes nowhere; the
 # Genesys side's BYE later reaches the new party.
 # Call 3: the final NOTIFY is "SIP/2.0 486 Busy Here" (terminated),
@@ -158,7 +159,7 @@ for i in 1 2 3 4; do
 	[[ "$from" == "<sip:$kept@sbc1.lab.test;user=phone>;tag="* ]] ||
 		lab_fail "From of the INVITE sip got for call $i: '$from', want <sip:$kept@sbc1.lab.test;user=phone>;tag=..."
 done
-lab_ok "Request-URI, To and Referred-By byte-identical to the REFERs (the long one: ${#refer_to2} characters), From the kept number, Contact/Via sbc1.lab.test, X-MS-SBC, the Genesys SDP, no Replaces"
+lab_ok "Request-URI, To and Referred-By byte-identical to the REFERs (the long one: ${#refer_to2} characters), From the kept number, Contact/Via sbc1.lab.test, X-MS-SBC, trunkbridge's SDP, no Replaces"
 
 LAB_STEP="the Genesys side"
 lab_uas_wait genesys
@@ -167,7 +168,7 @@ lab_expect "re-INVITEs Genesys received (calls 1, 2 and 4)" \
 lab_expect "INVITEs Genesys received (4 calls + 3 re-INVITEs)" "$(lab_recv_count genesys "INVITE ")" 7
 lab_expect "BYEs Genesys received (only the caller's of call 3)" "$(lab_recv_count genesys "BYE ")" 1
 lab_expect "BYEs sip received (Genesys' of calls 1, 2 and 4)" "$(lab_recv_count sip "BYE ")" 3
-lab_ok "re-INVITE (o=acsuser 1001 2, the new party's c= and m=) for calls 1, 2 and 4, answered and ACKed; none for call 3; the old dialogs' BYEs stayed on the ACS side; Genesys' BYEs reached the new party; call 3's BYE reached Genesys"
+lab_ok "re-INVITE (o=trunkbridge, c=127.0.0.1, nothing of the new party) for calls 1, 2 and 4, answered and ACKed; none for call 3; the old dialogs' BYEs stayed on the ACS side; Genesys' BYEs reached the new party; call 3's BYE reached Genesys"
 
 LAB_STEP="logs"
 lab_expect "event=transfer_start kind=refer from_trunk=acs lines" "$(lab_log_count 'event=transfer_start .*kind=refer .*from_trunk=acs')" 4

@@ -8,8 +8,8 @@
 #      side sends a NEW INVITE (new Call-ID, no To tag) with
 #      Replaces: <D1's Call-ID>;to-tag=<our tag>;from-tag=<ACS's tag>,
 #      Require: replaces and a new offer. Checks: Genesys gets a re-INVITE
-#      in its dialog with that offer (o= continuing the caller's:
-#      o=acsuser 1001 2 ...), answers it; the new INVITE gets 200 with
+#      in its dialog with trunkbridge's offer for it (o=trunkbridge,
+#      127.0.0.1, nothing of the new party's 127.0.0.17), answers it; the new INVITE gets 200 with
 #      Genesys' answer (our FQDN in Contact); Genesys gets exactly one ACK
 #      for it (the new INVITE's ACK is absorbed); trunkbridge sends BYE on
 #      D1 (From tag ours of D1), which the caller answers 200, and nothing
@@ -70,7 +70,7 @@ lab_expect "INVITEs Genesys received (the call + one re-INVITE)" "$(lab_recv_cou
 lab_expect "ACKs Genesys received (one per INVITE)" "$(lab_recv_count genesys "ACK ")" 2
 lab_expect "BYEs Genesys received (the new dialog's only)" "$(lab_recv_count genesys "BYE ")" 1
 lab_expect "Replaces reaching Genesys" "$(lab_msg_field genesys received "INVITE " Replaces | grep -vc '^-$' || true)" 0
-lab_ok "re-INVITE with the new offer (o=acsuser 1001 2 IN IP4 127.0.0.7, c=IN IP4 127.0.0.17), answered, ACKed once; D1's end stayed on the ACS side; the new dialog's BYE reached Genesys"
+lab_ok "re-INVITE with trunkbridge's offer (o=trunkbridge, c=IN IP4 127.0.0.1, not the new party's 127.0.0.17), answered, ACKed once; D1's end stayed on the ACS side; the new dialog's BYE reached Genesys"
 
 LAB_STEP="logs"
 lab_expect "event=transfer_start kind=replaces from_trunk=acs lines" \
