@@ -34,12 +34,17 @@ fuzz: deps
 demo: build
 	@examples/demo.sh $(BUILD)/trunkbridge
 
-# bench/parse (the parser on one core), then bench/calls (calls per second
-# through trunkbridge and Kamailio, TLS on both legs; about 4-5 minutes,
-# under 1 with BENCH_QUICK=1). See bench/README.md and docs/benchmarks.md.
+# bench/parse (the parser on one core), bench/srtp (the SRTP transform,
+# ours and libsrtp2's), bench/calls (calls per second through trunkbridge
+# and Kamailio, TLS on both legs; about 4-5 minutes) and bench/media
+# (relayed SRTP packets per CPU-second and calls with media, trunkbridge
+# and rtpengine; about 70 s); under 2 minutes in all with BENCH_QUICK=1.
+# See bench/README.md and docs/benchmarks.md.
 bench: build
 	@$(BUILD)/bench_parse
+	@$(BUILD)/bench_srtp
 	@bench/calls/run.sh $(BUILD)/trunkbridge
+	@bench/media/run.sh $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
