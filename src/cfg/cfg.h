@@ -241,11 +241,11 @@ struct cfg_ip_ranges {
  * through (design.md "media"). Absent: SDP crosses unchanged (no
  * anchoring; `check` warns). */
 struct cfg_media {
-	bool enabled;                 /* a media: section is present */
-	struct cfg_addr address;      /* sockets bind here; default 0.0.0.0 */
+	bool enabled;                   /* a media: section is present */
+	struct cfg_addr address;        /* sockets bind here; default 0.0.0.0 */
 	struct cfg_addr public_address; /* c=/o=/candidates; default address
 	                                   (required when that is 0.0.0.0/::) */
-	uint16_t port_min, port_max;  /* "ports: 40000-49999" (even start) */
+	uint16_t port_min, port_max;    /* "ports: 40000-49999" (even start) */
 	/* "disconnect on idle RTP": a call with no media from either side
 	 * for this long is ended (trunks opt out with
 	 * disconnect_on_idle_rtp: false); default 60s */

@@ -18,13 +18,23 @@
 
 #include <string.h>
 
-const char *const cfg_call_keys[CK_COUNT] = {
-        "media_encryption", "termination_uri",    "identification",
-        "trunk_context",    "termination_header", "omit_plus",
-        "headers",          "max_calls",          "max_call_rate",
-        "min_se",           "dial_timeout",       "x_ms_sbc",
-        "diversion",        "srtp_suites",        "dtmf_payload",
-        "ice",              "disconnect_on_idle_rtp"};
+const char *const cfg_call_keys[CK_COUNT] = {"media_encryption",
+                                             "termination_uri",
+                                             "identification",
+                                             "trunk_context",
+                                             "termination_header",
+                                             "omit_plus",
+                                             "headers",
+                                             "max_calls",
+                                             "max_call_rate",
+                                             "min_se",
+                                             "dial_timeout",
+                                             "x_ms_sbc",
+                                             "diversion",
+                                             "srtp_suites",
+                                             "dtmf_payload",
+                                             "ice",
+                                             "disconnect_on_idle_rtp"};
 
 static const char *const media_names[] = {"srtp", "rtp"};
 static const char *const ident_names[] = {"fqdn", "tgrp", "dnis"};
