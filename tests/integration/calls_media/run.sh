@@ -13,11 +13,15 @@
 #      (101 on the ACS side arrives as 96 on the Genesys side and back),
 #      and 20 packets from a foreign port of the ACS side are dropped (none
 #      reaches Genesys) while the call goes on;
-#   3. hold (a=sendonly -> a=recvonly) and resume (a=sendrecv), with our
-#      key unchanged; then media flows again both ways;
+#   3. hold the RFC 2543 way (c=0.0.0.0, a=sendonly): Genesys gets
+#      a=inactive with our address, never c=0.0.0.0 (F12); resume
+#      (a=sendrecv) with our key unchanged; then media flows again both ways;
 #   4. a call with no media: after idle_timeout (5 s here) trunkbridge
 #      sends BYE to both sides with Reason: SIP;cause=408;text="media
-#      timeout..."; the CDR says why.
+#      timeout..."; the CDR says why;
+#   5. the Genesys trunk switched to media_encryption: rtp (SIGHUP): the
+#      offer toward Genesys is RTP/AVP without a=crypto, and media crosses
+#      SRTP on the ACS side, plain RTP on the Genesys side.
 # CDR: rows with the media statistics (packets, foreign drops).
 # trunkbridge exits 0 on SIGTERM. Loopback only; processes stopped by PID.
 set -euo pipefail
@@ -58,14 +62,15 @@ run_peers() {
 	read -r tbg keyg <"$work/gc_media"
 	[ "$keya" != "$KA" ] && [ "$keya" != "$KG" ] && [ "$keyg" != "$KA" ] && [ "$keyg" != "$KG" ] ||
 		lab_fail "a key crossed from one leg to the other"
+	local gcrypto=(--tx-crypto "$SUITE inline:$KG" --rx-crypto "$SUITE inline:$keyg")
+	[ "$keyg" = - ] && gcrypto=() # a plain RTP trunk
 	"$peer" --local "127.0.0.7:$A_PORT" --remote "127.0.0.1:$tba" --tag A \
 		--tx-crypto "$SUITE inline:$KA" --rx-crypto "$SUITE inline:$keya" \
 		--count "$n" --ptime 20 --delay 300 --max-gaps 0 --timeout 15 --report "$work/peer_a.txt" "$@" \
 		>"$work/peer_a.out" 2>&1 &
 	local pa=$!
 	lab_pid[peer_a]=$pa
-	"$peer" --local "127.0.0.6:$G_PORT" --remote "127.0.0.1:$tbg" --tag B \
-		--tx-crypto "$SUITE inline:$KG" --rx-crypto "$SUITE inline:$keyg" \
+	"$peer" --local "127.0.0.6:$G_PORT" --remote "127.0.0.1:$tbg" --tag B "${gcrypto[@]}" \
 		--count "$n" --ptime 20 --delay 300 --max-gaps 0 --timeout 15 --report "$work/peer_g.txt" "${gargs[@]}" \
 		>"$work/peer_g.out" 2>&1 &
 	local pg=$!
@@ -112,7 +117,7 @@ gargs=(--expect 95)
 run_peers 100 --expect 95
 gargs=()
 lab_uac_wait call2 15
-lab_ok "sendonly answered recvonly, sendrecv answered sendrecv, the same key; 100 packets each way after resume"
+lab_ok "c=0.0.0.0 hold reached Genesys as a=inactive on 127.0.0.1, sendrecv answered sendrecv, the same key; 100 packets each way after resume"
 
 LAB_STEP="4: no media: disconnect on idle RTP"
 lab_uac idle acs "$here/uac_acs_media.xml" -s +14255550101 -key a_port "$A_PORT" \
@@ -123,14 +128,38 @@ lab_uas_wait genesys 15
 lab_expect "call_media_idle events" "$(lab_log_count 'event=call_media_idle')" 1
 lab_ok "BYE to both sides with Reason: SIP;cause=408;text=\"media timeout: no RTP for 5s\""
 
+LAB_STEP="5: the Genesys trunk on plain RTP (reload): SRTP <-> RTP"
+lab_uas genesys "$here/uas_genesys_rtp.xml" 1 -key g_port "$G_PORT" -key media_file "$work/gc_media"
+sed -i 's|^\(    dtmf_payload: 96\)$|\1\n    media_encryption: rtp|' "$work/lab.yaml"
+grep -q 'media_encryption: rtp' "$work/lab.yaml" || lab_fail "lab.yaml: no place for media_encryption"
+kill -HUP "$lab_tb_pid"
+for _ in $(seq 1 50); do
+	[ "$(lab_log_count 'event=reloaded')" -ge 1 ] && break
+	sleep 0.1
+done
+lab_expect "reloads" "$(lab_log_count 'event=reloaded')" 1
+rm -f "$work/acs_media" "$work/gc_media"
+lab_uac_bg call5 acs "$here/uac_acs_media.xml" -s +14255550101 -key a_port "$A_PORT" \
+	-key a_key "$KA" -key media_file "$work/acs_media" -set hold_ms 4000 \
+	-set reinvite 0 -set wait_bye 0
+lab_wait_file "$work/acs_media" call5 10 || lab_fail "the ACS caller got no usable 200 (its errors below)"
+lab_wait_file "$work/gc_media" genesys 10 || lab_fail "the Genesys side wrote no media file"
+gargs=(--expect 100)
+run_peers 100 --expect 100
+gargs=()
+lab_uac_wait call5 15
+lab_uas_wait genesys 10
+lab_ok "RTP/AVP without a=crypto toward Genesys; 100 packets each way, SRTP (libsrtp2) on the ACS side, plain RTP on the Genesys side"
+
 LAB_STEP="CDR"
-lab_cdr_wait 4 5
+lab_cdr_wait 5 5
 lab_expect "488 row" "$(lab_sql "select final_status from cdr where answer_ms is null")" 488
 rows=$(lab_sql "select json_extract(media,'\$.in.rx_packets') >= 145,
 	json_extract(media,'\$.out.rx_packets') >= 145,
 	json_extract(media,'\$.in.dropped_foreign') >= 20,
 	json_extract(media,'\$.out.dropped_foreign')
 	from cdr where answer_ms is not null order by id limit 1")
+# (call 5, SRTP <-> RTP, is the last row)
 lab_expect "call 2's media (in rx >= 145 | out rx >= 145 | in foreign >= 20 | out foreign)" "$rows" "1|1|1|0"
 lab_expect "call 4's row (reason | hangup_by)" \
 	"$(lab_sql "select reason, hangup_by from cdr where reason like 'media timeout%'")" \
