@@ -1461,7 +1461,7 @@ static void tb_note(const struct result *r, char *out, size_t n)
 }
 
 static double fig_tp = -1;
-static char fig_tp_note[256];
+static char fig_tp_note[320];
 static long fig_calls = -1;
 static char fig_calls_note[400];
 
@@ -1645,7 +1645,7 @@ static void ladder(void)
 		         "the next step failed: %s", failwhy);
 	if (fig_tp <= 0 && !fig_tp_note[0])
 		snprintf(fig_tp_note, sizeof(fig_tp_note), "%s",
-		         failwhy[0] ? failwhy : "no step ran");
+		         failwhy[0] ? failwhy : "no step ran"); /* both 320 */
 }
 
 /* ---- main
