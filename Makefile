@@ -28,7 +28,7 @@ test-asan: deps
 # libFuzzer targets (clang) under ASan+UBSan, each for FUZZ_SECONDS, seeded from the corpora.
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTB_SANITIZE=ON -DTB_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_msg fuzz_uri fuzz_hdr fuzz_sdp
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_msg fuzz_uri fuzz_hdr fuzz_sdp fuzz_media
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 demo: build

@@ -56,7 +56,7 @@ protos_groups=$shared/protos-c07-sip/GROUPS.tsv
 	exit 1
 }
 
-targets=(fuzz_msg fuzz_uri fuzz_hdr fuzz_sdp)
+targets=(fuzz_msg fuzz_uri fuzz_hdr fuzz_sdp fuzz_media)
 for t in "${targets[@]}"; do
 	[ -x "$build/$t" ] || { echo "run.sh: $build/$t not built (make fuzz)" >&2; exit 1; }
 done
@@ -64,7 +64,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/tb-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$build/artifacts" "$build/fuzz-logs"
-mkdir -p "$work/msg" "$work/uri" "$work/hdr" "$work/sdp" "$work/protos"
+mkdir -p "$work/msg" "$work/uri" "$work/hdr" "$work/sdp" "$work/media" "$work/protos"
 
 # --- fuzz_msg seeds ----------------------------------------------------------
 n=0
@@ -185,6 +185,17 @@ if command -v perl >/dev/null 2>&1; then
 		}' "$work/sdp" "$repo"/examples/messages/*.sip "$work"/msg/*
 fi
 
+# --- fuzz_media seeds: a selector byte, then a packet ------------------------
+# 0 + a binding request shaped like RFC 5769 2.1's sample (short-term credentials,
+# ufrag evtj, password VOkJxbRl1RmTxUk/WvJxBt); 1..4 + an RTP/RTCP-shaped
+# packet (the unprotects reject it, from the start of their checks); 5 + an
+# RTP packet (the round trip runs).
+printf '\x00\x00\x01\x00\x58\x21\x12\xa4\x42\xb7\xe7\xa7\x01\xbc\x34\xd6\x86\xfa\x87\xdf\xae\x80\x22\x00\x10\x53\x54\x55\x4e\x20\x74\x65\x73\x74\x20\x63\x6c\x69\x65\x6e\x74\x00\x24\x00\x04\x6e\x00\x01\xff\x80\x29\x00\x08\x93\x2f\xf9\xb1\x51\x26\x3b\x36\x00\x06\x00\x09\x65\x76\x74\x6a\x3a\x68\x36\x76\x59\x20\x20\x20\x00\x08\x00\x14\x9a\xea\xa7\x0c\xbf\xd8\xcb\x56\x78\x1e\xf2\xb5\xb2\xd3\xf2\x49\xc1\xb5\x71\xa2\x80\x28\x00\x04\xe5\x7a\x3b\xcf' >"$work/media/stun-rfc5769"
+rtp='\x80\x00\x12\x34\xde\xad\xbe\xef\xca\xfe\xba\xbe\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab'
+rtcp='\x80\xc8\x00\x06\xca\xfe\xba\xbe\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x04\x00\x00\x00\x05\x80\x00\x00\x01\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab'
+for sel in 1 2 5; do printf "\\x0$sel$rtp" >"$work/media/rtp-$sel"; done
+for sel in 3 4; do printf "\\x0$sel$rtcp" >"$work/media/rtcp-$sel"; done
+
 # --- run ---------------------------------------------------------------------
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -196,6 +207,7 @@ for t in "${targets[@]}"; do
 	fuzz_uri) corpus=$work/uri ;;
 	fuzz_hdr) corpus=$work/hdr ;;
 	fuzz_sdp) corpus=$work/sdp ;;
+	fuzz_media) corpus=$work/media ;;
 	esac
 	seeds=$(find "$corpus" -type f | wc -l)
 	log=$build/fuzz-logs/$t.log
