@@ -1022,6 +1022,8 @@ static void test_example_file(void)
 	CHECK(a && a->tls.client_certificate && a->n_allow == 2);
 	CHECK(g && g->n_servers == 1 && g->servers[0].port == 5061);
 	CHECK(g && g->tls.groups && !strncmp(g->tls.groups, "secp384r1", 9));
+	CHECK(c->media.enabled && c->media.port_min == 40000 &&
+	      !strcmp(c->media.public_address.text, "203.0.113.10"));
 	cfg_free(c);
 
 	/* A file that is not there: the errno and one entry. */
