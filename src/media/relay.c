@@ -894,7 +894,9 @@ static void process(struct media_engine *e, struct mep *m, struct msock *s,
 	            same_addr(&m->checked[s->idx].u, src))) {
 		latch_now = true;
 	} else {
-		why = MEP_DROP_FOREIGN;
+		/* before the peer's SDP arrived (a peer may send as it sends
+		 * its answer), nobody is foreign yet: early, not foreign */
+		why = m->sdp[RTP].len ? MEP_DROP_FOREIGN : MEP_DROP_UNLINKED;
 		goto drop;
 	}
 	/* on hold RTP is dropped; RTCP still flows (RFC 3264 5.1) */

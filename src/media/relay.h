@@ -100,7 +100,8 @@ enum mep_drop {
 	MEP_DROP_SRTP_REPLAY, /* unprotect: replayed / too old */
 	MEP_DROP_MALFORMED,   /* not RTP/RTCP/STUN, too short, too long */
 	MEP_DROP_STUN,        /* STUN not answered (no ICE, bad integrity) */
-	MEP_DROP_UNLINKED,    /* no partner endpoint, or partner has no peer */
+	MEP_DROP_UNLINKED,    /* no partner endpoint, or partner has no peer;
+	                         or it came before the peer's SDP */
 	MEP_DROP_HOLD,        /* the direction is not allowed now */
 	MEP_DROP_SEND,        /* sendmmsg failed */
 	MEP_DROP_COUNT

@@ -1053,10 +1053,23 @@ static void w_others(struct wbuf *w, const struct pl *other, size_t n,
 	}
 }
 
+/* Attributes that describe the other leg's endpoint rather than the
+ * session: its SSRCs' CNAME (RFC 5576 a=ssrc carries "user@host" of the
+ * other side: topology), its media stream ids, its software. Dropped. */
+static bool topology_attr(struct pl name)
+{
+	return pl_casecmp_lit(name, "ssrc") ||
+	       pl_casecmp_lit(name, "ssrc-group") ||
+	       pl_casecmp_lit(name, "msid") ||
+	       pl_casecmp_lit(name, "msid-semantic") ||
+	       pl_casecmp_lit(name, "tool");
+}
+
 static bool session_attr_replaced(struct pl name)
 {
 	return starts_ci(name, "ice-") || pl_casecmp_lit(name, "fingerprint") ||
-	       pl_casecmp_lit(name, "setup") || pl_casecmp_lit(name, "group");
+	       pl_casecmp_lit(name, "setup") || pl_casecmp_lit(name, "group") ||
+	       topology_attr(name);
 }
 
 static bool media_attr_replaced(struct pl name)
@@ -1066,6 +1079,8 @@ static bool media_attr_replaced(struct pl name)
 	        "rtcp",   "rtcp-mux",  "fingerprint",
 	        "setup",
 	};
+	if (topology_attr(name))
+		return true;
 
 	if (starts_ci(name, "ice-") || dir_of(name) != SDP_DIR_NONE)
 		return true;

@@ -160,9 +160,11 @@ struct sdp_out {
  * section: m= with port/proto/fmts, c= ours, its other lines, attributes
  * as they came except crypto, candidate, ice-*, end-of-candidates, rtcp,
  * rtcp-mux, direction, fingerprint, setup, and rtpmap/fmtp of payload
- * types not kept, followed by what o sets. Lines end in CRLF. Returns the
- * length written, or 0 when cap is too small (out then holds nothing
- * usable). */
+ * types not kept, followed by what o sets. At both levels the attributes
+ * that describe the other side's endpoint are dropped: ssrc (its CNAME is
+ * "user@host" of the other leg), ssrc-group, msid, msid-semantic, tool. Lines
+ * end in CRLF. Returns the length written, or 0 when cap is too small (out then
+ * holds nothing usable). */
 size_t sdp_write(const struct sdp *in, const struct sdp_out *o, char *out,
                  size_t cap);
 
