@@ -72,6 +72,38 @@
  *   --timeout S        give up after S seconds, 1-3600 (default 10)
  *   --report FILE      write the summary line there too
  *
+ * ICE connectivity check (RFC 8445 7.2), before any media is sent:
+ *   --stun-remote UFRAG:PWD  the remote's (the relay's) a=ice-ufrag and
+ *                      a=ice-pwd. As the controlling agent, check the pair
+ *                      --local -> --remote first: a STUN binding request
+ *                      (RFC 5389) from the media socket with USERNAME
+ *                      "UFRAG:<local ufrag>", PRIORITY (peer-reflexive,
+ *                      component 1), ICE-CONTROLLING (random
+ *                      tie-breaker), USE-CANDIDATE, MESSAGE-INTEGRITY
+ *                      (HMAC-SHA1 keyed with PWD) and FINGERPRINT; sent
+ *                      again after 100, 200, 400... ms, 7 at most, the
+ *                      last one given 1.6 s (all within --timeout). It
+ *                      passes on a binding success response from --remote
+ *                      with the request's transaction id, whose
+ *                      MESSAGE-INTEGRITY verifies with PWD, whose
+ *                      FINGERPRINT verifies and whose XOR-MAPPED-ADDRESS
+ *                      is --local. Media then starts (at --delay at the
+ *                      earliest), whatever the outcome. With it, every
+ *                      datagram on the media socket whose first byte is
+ *                      0-3 is STUN (RFC 7983 demultiplexing), kept out of
+ *                      the media checks and counts (rx_total); one that is
+ *                      not a response to a request of ours is bad
+ *                      (stun_stray); later copies of the response (to
+ *                      retransmissions) are ignored
+ *   --stun-local UFRAG this side's ice-ufrag (default rtpp)
+ *   --stun-bad         also send, before the check, one request like it
+ *                      but with MESSAGE-INTEGRITY under a wrong key (PWD
+ *                      with its last character changed): no success
+ *                      response may come to it (the relay drops it); the
+ *                      check waits 300 ms for one, and one arriving later
+ *                      fails too
+ * UFRAG and PWD are 1-256 ice-chars (letters, digits, '+', '/').
+ *
  * Every audio payload is 160 bytes: [0] tag, [1..4] packet index (big
  * endian), [i >= 5] tag ^ (index * 31 + i). A received audio packet is
  * valid when its payload is exactly that for the peer's tag, its sequence
@@ -85,13 +117,21 @@
  * Summary (stdout and --report):
  *   rtp_peer tag=A sent=200 recv=200 bad=0 gaps=0 reorder=0 dup=0
  *   foreign=0 srtp_err=0 te=5 te_sent=5 rtcp_sent=0 rtcp_recv=0
- *   ssrc=0x... ssrc_changes=0 result=ok
+ *   ssrc=0x... ssrc_changes=0 stun=off result=ok
  * (one line), with first_bad=WHAT@INDEX when a packet was bad and why=...
- * when it failed. Exit 0 only on result=ok: at least --expect valid audio
- * packets, no bad packet, the telephone-events and RTCP asked for, gaps
- * within --max-gaps; 1 when the checks failed or time ran out, 2 on a
- * usage error, 3 on a setup error (bind, libsrtp2). Loopback addresses
- * only (127.0.0.0/8, ::1).
+ * when it failed. With --stun-remote, stun=ok or stun=fail(REASON) and
+ * stun_sent=N (requests sent: the check's retransmissions and the
+ * --stun-bad one included); with --stun-bad also stun_bad=ignored (no
+ * response), rejected (an error response), answered (a success response:
+ * fails) or unchecked (time ran out first: fails). REASON is one of
+ * timeout, signal, source (the response came from elsewhere than
+ * --remote), error_CODE (an error response), malformed, no_fingerprint,
+ * fingerprint, no_integrity, integrity, no_mapped, mapped=IP:PORT (not
+ * --local). Exit 0 only on result=ok: the STUN check passed when asked,
+ * at least --expect valid audio packets, no bad packet, the
+ * telephone-events and RTCP asked for, gaps within --max-gaps; 1 when the
+ * checks failed or time ran out, 2 on a usage error, 3 on a setup error
+ * (bind, libsrtp2). Loopback addresses only (127.0.0.0/8, ::1).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -99,12 +139,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <signal.h>
 #include <srtp2/srtp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +165,32 @@
 #define TE_EVENT    1 /* digit 1 */
 #define TE_VOLUME   10
 #define RECV_BUF    2048
+
+/* ICE connectivity check: STUN (RFC 5389) as RFC 8445 uses it */
+#define STUN_HDR         20
+#define STUN_COOKIE      0x2112a442u
+#define STUN_TID         12
+#define STUN_FP_XOR      0x5354554eu
+#define STUN_REQUEST     0x0001
+#define STUN_SUCCESS     0x0101
+#define STUN_ERROR       0x0111
+#define STUN_A_USERNAME  0x0006
+#define STUN_A_INTEGRITY 0x0008
+#define STUN_A_ERROR     0x0009
+#define STUN_A_XMAPPED   0x0020
+#define STUN_A_PRIORITY  0x0024
+#define STUN_A_USE_CAND  0x0025
+#define STUN_A_FINGERPR  0x8028
+#define STUN_A_CONTROLNG 0x802a
+#define STUN_RTO_MS      100 /* RFC 5389 7.2.1: RTO, Rc, Rm */
+#define STUN_RC          7
+#define STUN_RM          16
+#define STUN_BAD_WAIT_MS 300
+/* RFC 8445 7.1.1: a peer-reflexive candidate's priority (5.1.2.1: type
+ * preference 110, local preference 65535, component 1) */
+#define STUN_PRIORITY ((110u << 24) | (65535u << 8) | (256u - 1))
+#define ICE_MAX       256 /* ufrag and pwd, RFC 8839 5.4 */
+#define STUN_REQ_CAP  (STUN_HDR + 4 + 2 * ICE_MAX + 4 + 8 + 12 + 4 + 24 + 8)
 
 /* ---- options --------------------------------------------------------- */
 
@@ -171,6 +240,9 @@ static struct {
 	long max_gaps; /* -1: no limit */
 	long linger_ms, timeout_s;
 	const char *report;
+	bool stun, stun_bad;
+	char stun_rufrag[ICE_MAX + 1], stun_rpwd[ICE_MAX + 1];
+	char stun_lufrag[ICE_MAX + 1];
 } o;
 
 __attribute__((noreturn)) static void usage(const char *why)
@@ -185,7 +257,8 @@ __attribute__((noreturn)) static void usage(const char *why)
 	        "[--expect-ssrc-any] [--any-source] [--pause-at M --pause-ms "
 	        "T] [--foreign K] [--foreign-at M] [--from-port P] [--rtcp] "
 	        "[--rtcp-mux] [--expect-rtcp N] [--max-gaps N] [--linger MS] "
-	        "[--timeout S] [--report FILE]\n");
+	        "[--timeout S] [--report FILE] [--stun-remote UFRAG:PWD "
+	        "[--stun-local UFRAG] [--stun-bad]]\n");
 	exit(2);
 }
 
@@ -228,6 +301,26 @@ static void pt_n(const char *name, const char *s, int *pt, long *n, long nmin,
 	b[c - s] = 0;
 	*pt = (int)numopt(name, b, 0, 127);
 	*n = numopt(name, c + 1, nmin, nmax);
+}
+
+/* n (1-ICE_MAX) ice-chars (RFC 8839 5.4: ALPHA / DIGIT / "+" / "/") from
+ * s into out, NUL-terminated */
+static void ice_opt(const char *name, const char *s, size_t n, char *out)
+{
+	char b[160];
+	snprintf(b, sizeof(b),
+	         "%s: a ufrag or pwd is 1-%d letters, digits, '+' or '/'", name,
+	         ICE_MAX);
+	if (n == 0 || n > ICE_MAX)
+		usage(b);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/'))
+			usage(b);
+	}
+	memcpy(out, s, n);
+	out[n] = 0;
 }
 
 static bool is_loopback(const struct sockaddr_storage *ss)
@@ -297,12 +390,17 @@ static uint16_t sa_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
+/* The port written byte-wise: stored through a sockaddr_in pointer into
+ * a copy of a sockaddr_storage, gcc 12 -O2 (strict aliasing) dropped the
+ * IPv4 store in check_rtp, so RTCP was checked against --remote's RTP
+ * port. */
 static void sa_set_port(struct sockaddr_storage *ss, uint16_t port)
 {
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	uint16_t p = htons(port);
+	size_t off = ss->ss_family == AF_INET
+	                     ? offsetof(struct sockaddr_in, sin_port)
+	                     : offsetof(struct sockaddr_in6, sin6_port);
+	memcpy((uint8_t *)ss + off, &p, sizeof(p));
 }
 
 static bool sa_equal(const struct sockaddr_storage *a,
@@ -968,6 +1066,282 @@ static void send_rtcp(void)
 	tx.rtcp_sent++;
 }
 
+/* ---- ICE connectivity check ------------------------------------------ */
+
+enum { ICE_OFF, ICE_PENDING, ICE_OK, ICE_FAIL };
+
+static struct {
+	int state;
+	char why[80]; /* ICE_FAIL: the reason */
+	uint8_t req[STUN_REQ_CAP];
+	size_t req_len;
+	uint8_t bad_req[STUN_REQ_CAP];
+	size_t bad_req_len;
+	uint8_t tid[STUN_TID], bad_tid[STUN_TID];
+	uint8_t tiebreaker[8]; /* one per agent, not per check */
+	int tries;             /* the check's requests sent */
+	int64_t rto_ns;        /* the wait after the last one */
+	int64_t next_ns;
+	long sent;         /* every request sent */
+	int64_t bad_until; /* the end of the --stun-bad wait */
+	bool bad_waited, bad_answered, bad_rejected;
+} st;
+
+/* CRC-32 (ISO-HDLC: reflected polynomial 0xedb88320, initial value and
+ * final XOR ~0), a bit at a time */
+static uint32_t crc32_iso(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+static bool hmac_sha1(const char *key, const uint8_t *p, size_t n,
+                      uint8_t mac[20])
+{
+	unsigned int ml = 0;
+	return HMAC(EVP_sha1(), key, (int)strlen(key), p, n, mac, &ml) &&
+	       ml == 20;
+}
+
+/* An attribute at off, its value padded with zero bytes to 4; the
+ * header's length follows. The new end. */
+static size_t stun_put(uint8_t *m, size_t off, uint16_t type, const void *v,
+                       size_t len)
+{
+	size_t padded = (len + 3) & ~(size_t)3;
+	put16(m + off, type);
+	put16(m + off + 2, (uint16_t)len);
+	if (len)
+		memcpy(m + off + 4, v, len);
+	memset(m + off + 4 + len, 0, padded - len);
+	off += 4 + padded;
+	put16(m + 2, (uint16_t)(off - STUN_HDR));
+	return off;
+}
+
+/* The check's binding request (RFC 8445 7.2.2) with transaction id tid,
+ * MESSAGE-INTEGRITY keyed with key, into m (STUN_REQ_CAP). Its length, 0
+ * on an HMAC failure. */
+static size_t stun_request(uint8_t *m, const uint8_t tid[STUN_TID],
+                           const char *key)
+{
+	char user[2 * ICE_MAX + 2];
+	uint8_t v[8], mac[20];
+	size_t rl = strlen(o.stun_rufrag), ll = strlen(o.stun_lufrag);
+
+	/* USERNAME "remote:local" (7.2.2) */
+	memcpy(user, o.stun_rufrag, rl);
+	user[rl] = ':';
+	memcpy(user + rl + 1, o.stun_lufrag, ll);
+	put16(m, STUN_REQUEST);
+	put16(m + 2, 0);
+	put32(m + 4, STUN_COOKIE);
+	memcpy(m + 8, tid, STUN_TID);
+	size_t off = stun_put(m, STUN_HDR, STUN_A_USERNAME, user, rl + 1 + ll);
+	put32(v, STUN_PRIORITY);
+	off = stun_put(m, off, STUN_A_PRIORITY, v, 4);
+	off = stun_put(m, off, STUN_A_CONTROLNG, st.tiebreaker, 8);
+	off = stun_put(m, off, STUN_A_USE_CAND, NULL, 0);
+	/* RFC 5389 15.4: the HMAC covers the message before the attribute,
+	 * its length field counting the attribute */
+	put16(m + 2, (uint16_t)(off + 4 + 20 - STUN_HDR));
+	if (!hmac_sha1(key, m, off, mac))
+		return 0;
+	off = stun_put(m, off, STUN_A_INTEGRITY, mac, 20);
+	/* 15.5: likewise the CRC of FINGERPRINT */
+	put16(m + 2, (uint16_t)(off + 4 + 4 - STUN_HDR));
+	put32(v, crc32_iso(m, off) ^ STUN_FP_XOR);
+	return stun_put(m, off, STUN_A_FINGERPR, v, 4);
+}
+
+/* Offsets of the attributes of a response (0: absent; the first of each
+ * before MESSAGE-INTEGRITY, later ones ignored as RFC 5389 15.4 says);
+ * false when malformed (an attribute past the end, MESSAGE-INTEGRITY or
+ * FINGERPRINT of the wrong size, FINGERPRINT not last). */
+struct stun_attrs {
+	size_t mi, fp, xa, ec;
+};
+
+static bool stun_attrs(const uint8_t *p, size_t n, struct stun_attrs *a)
+{
+	size_t off = STUN_HDR;
+	memset(a, 0, sizeof(*a));
+	while (off < n) {
+		if (n - off < 4 || a->fp)
+			return false;
+		uint16_t t = get16(p + off);
+		size_t al = get16(p + off + 2);
+		size_t padded = (al + 3) & ~(size_t)3;
+		if (padded > n - off - 4)
+			return false;
+		if (t == STUN_A_FINGERPR) {
+			if (al != 4)
+				return false;
+			a->fp = off;
+		} else if (!a->mi) {
+			if (t == STUN_A_INTEGRITY) {
+				if (al != 20)
+					return false;
+				a->mi = off;
+			} else if (t == STUN_A_XMAPPED && !a->xa) {
+				a->xa = off;
+			} else if (t == STUN_A_ERROR && !a->ec) {
+				a->ec = off;
+			}
+		}
+		off += 4 + padded;
+	}
+	return true;
+}
+
+/* A binding success response to the check: true when it passes, else
+ * why not in why */
+static bool stun_verify(const uint8_t *p, size_t n, char *why, size_t cap)
+{
+	struct stun_attrs a;
+	uint8_t buf[RECV_BUF], mac[20];
+
+	snprintf(why, cap, "malformed");
+	if (!stun_attrs(p, n, &a))
+		return false;
+	if (!a.fp) {
+		snprintf(why, cap, "no_fingerprint");
+		return false;
+	}
+	if ((crc32_iso(p, a.fp) ^ STUN_FP_XOR) != get32(p + a.fp + 4)) {
+		snprintf(why, cap, "fingerprint");
+		return false;
+	}
+	if (!a.mi) {
+		snprintf(why, cap, "no_integrity");
+		return false;
+	}
+	memcpy(buf, p, a.mi);
+	put16(buf + 2, (uint16_t)(a.mi + 4 + 20 - STUN_HDR));
+	if (!hmac_sha1(o.stun_rpwd, buf, a.mi, mac) ||
+	    CRYPTO_memcmp(mac, p + a.mi + 4, 20) != 0) {
+		snprintf(why, cap, "integrity");
+		return false;
+	}
+	if (!a.xa) {
+		snprintf(why, cap, "no_mapped");
+		return false;
+	}
+	/* XOR-MAPPED-ADDRESS (RFC 5389 15.2): the port XOR the cookie's top
+	 * 16 bits, the address XOR the cookie (and the transaction id) */
+	const uint8_t *v = p + a.xa + 4;
+	size_t al = get16(p + a.xa + 2);
+	uint16_t port = (uint16_t)(get16(v + 2) ^ (STUN_COOKIE >> 16));
+	char ip[INET6_ADDRSTRLEN];
+	bool same;
+	if (al == 8 && v[1] == 1) {
+		struct in_addr ia;
+		ia.s_addr = htonl(get32(v + 4) ^ STUN_COOKIE);
+		const struct sockaddr_in *l =
+		        (const struct sockaddr_in *)&o.local;
+		same = o.local.ss_family == AF_INET &&
+		       l->sin_addr.s_addr == ia.s_addr &&
+		       l->sin_port == htons(port);
+		inet_ntop(AF_INET, &ia, ip, sizeof(ip));
+		snprintf(why, cap, "mapped=%s:%u", ip, port);
+	} else if (al == 20 && v[1] == 2) {
+		struct in6_addr ia;
+		uint8_t x[16];
+		put32(x, STUN_COOKIE);
+		memcpy(x + 4, p + 8, STUN_TID);
+		for (size_t i = 0; i < 16; i++)
+			ia.s6_addr[i] = v[4 + i] ^ x[i];
+		const struct sockaddr_in6 *l =
+		        (const struct sockaddr_in6 *)&o.local;
+		same = o.local.ss_family == AF_INET6 &&
+		       memcmp(&l->sin6_addr, &ia, 16) == 0 &&
+		       l->sin6_port == htons(port);
+		inet_ntop(AF_INET6, &ia, ip, sizeof(ip));
+		snprintf(why, cap, "mapped=[%s]:%u", ip, port);
+	} else {
+		return false; /* malformed */
+	}
+	return same;
+}
+
+static void stun_fail(const char *why)
+{
+	st.state = ICE_FAIL;
+	snprintf(st.why, sizeof(st.why), "%s", why);
+}
+
+/* A datagram on the media socket whose first byte is 0-3 (RFC 7983): a
+ * response to one of our requests, or a stray one (bad). */
+static void stun_in(const uint8_t *p, size_t n,
+                    const struct sockaddr_storage *src)
+{
+	if (n < STUN_HDR || get32(p + 4) != STUN_COOKIE || get16(p + 2) % 4 ||
+	    get16(p + 2) + (size_t)STUN_HDR != n ||
+	    (get16(p) != STUN_SUCCESS && get16(p) != STUN_ERROR)) {
+		bad("stun_stray", -1);
+		return;
+	}
+	bool success = get16(p) == STUN_SUCCESS;
+	if (o.stun_bad && memcmp(p + 8, st.bad_tid, STUN_TID) == 0) {
+		if (success)
+			st.bad_answered = true;
+		else
+			st.bad_rejected = true;
+		return;
+	}
+	if (memcmp(p + 8, st.tid, STUN_TID) != 0) {
+		bad("stun_stray", -1);
+		return;
+	}
+	if (st.state != ICE_PENDING)
+		return; /* a response to a retransmission */
+	if (!sa_equal(src, &o.remote)) {
+		stun_fail("source"); /* not symmetric (RFC 8445 7.2.5.2.1) */
+	} else if (!success) {
+		struct stun_attrs a;
+		char b[32];
+		snprintf(b, sizeof(b), "error");
+		if (stun_attrs(p, n, &a) && a.ec && get16(p + a.ec + 2) >= 4)
+			snprintf(b, sizeof(b), "error_%u",
+			         (p[a.ec + 6] & 7u) * 100 + p[a.ec + 7]);
+		stun_fail(b);
+	} else if (stun_verify(p, n, st.why, sizeof(st.why))) {
+		st.state = ICE_OK;
+		st.why[0] = 0;
+	} else {
+		st.state = ICE_FAIL;
+	}
+}
+
+/* The requests, built before the sockets are used: false when no random
+ * bytes could be had (or HMAC failed). */
+static bool stun_setup(void)
+{
+	char wrong[ICE_MAX + 1];
+	size_t pl = strlen(o.stun_rpwd);
+
+	if (RAND_bytes(st.tid, STUN_TID) != 1 ||
+	    RAND_bytes(st.bad_tid, STUN_TID) != 1 ||
+	    RAND_bytes(st.tiebreaker, sizeof(st.tiebreaker)) != 1)
+		return false;
+	st.req_len = stun_request(st.req, st.tid, o.stun_rpwd);
+	if (!st.req_len)
+		return false;
+	if (o.stun_bad) {
+		memcpy(wrong, o.stun_rpwd, pl + 1);
+		wrong[pl - 1] = wrong[pl - 1] == 'A' ? 'B' : 'A';
+		st.bad_req_len = stun_request(st.bad_req, st.bad_tid, wrong);
+		if (!st.bad_req_len)
+			return false;
+	}
+	return true;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static int udp_bind(const struct sockaddr_storage *ss, socklen_t len)
@@ -1000,6 +1374,10 @@ static void drain(int fd, bool rtcp_port)
 		                     (struct sockaddr *)&src, &sl);
 		if (r < 0)
 			return;
+		if (o.stun && !rtcp_port && r > 0 && buf[0] <= 3) {
+			stun_in(buf, (size_t)r, &src);
+			continue;
+		}
 		check_rtp(buf, (size_t)r, &src, rtcp_port);
 	}
 }
@@ -1015,6 +1393,86 @@ static bool receive_done(void)
 	return true;
 }
 
+/* Receives for up to wait ns (until something came) */
+static void receive_for(int64_t wait)
+{
+	struct pollfd pf[2] = {{tx.fd, POLLIN, 0}, {tx.rtcp_fd, POLLIN, 0}};
+	struct timespec ts = {(time_t)(wait / 1000000000),
+	                      (long)(wait % 1000000000)};
+	int nf = tx.rtcp_fd >= 0 ? 2 : 1;
+	if (ppoll(pf, (nfds_t)nf, &ts, NULL) > 0) {
+		if (pf[0].revents)
+			drain(tx.fd, false);
+		if (nf == 2 && pf[1].revents)
+			drain(tx.rtcp_fd, true);
+	}
+}
+
+static void stun_send(const uint8_t *m, size_t len)
+{
+	send_to(tx.fd, m, (int)len, &o.remote, o.remote_len);
+	st.sent++;
+}
+
+/* The check (and the --stun-bad request), before media: until it passed
+ * or failed and the --stun-bad wait is over, by deadline at the latest.
+ * Media received meanwhile is checked as usual. */
+static void stun_check(int64_t deadline)
+{
+	int64_t now = now_ns();
+
+	st.state = ICE_PENDING;
+	if (o.stun_bad) {
+		stun_send(st.bad_req, st.bad_req_len);
+		st.bad_until = now + STUN_BAD_WAIT_MS * 1000000LL;
+	}
+	stun_send(st.req, st.req_len);
+	st.tries = 1;
+	st.rto_ns = STUN_RTO_MS * 1000000LL;
+	st.next_ns = now + st.rto_ns;
+	for (;;) {
+		now = now_ns();
+		if (got_signal) {
+			if (st.state == ICE_PENDING)
+				stun_fail("signal");
+			break;
+		}
+		/* RFC 5389 7.2.1: again after RTO, 2 RTO, 4 RTO...; Rc
+		 * requests, the last one given Rm x RTO */
+		if (st.state == ICE_PENDING && now >= st.next_ns) {
+			if (st.tries >= STUN_RC) {
+				stun_fail("timeout");
+			} else {
+				stun_send(st.req, st.req_len);
+				st.tries++;
+				st.rto_ns *= 2;
+				st.next_ns =
+				        now + (st.tries == STUN_RC
+				                       ? STUN_RM * STUN_RTO_MS *
+				                                 1000000LL
+				                       : st.rto_ns);
+			}
+		}
+		if (o.stun_bad && now >= st.bad_until)
+			st.bad_waited = true;
+		if (now >= deadline) {
+			if (st.state == ICE_PENDING)
+				stun_fail("timeout");
+			break;
+		}
+		bool bad_wait = o.stun_bad && !st.bad_waited &&
+		                !st.bad_answered && !st.bad_rejected;
+		if (st.state != ICE_PENDING && !bad_wait)
+			break;
+		int64_t wake = deadline;
+		if (st.state == ICE_PENDING && st.next_ns < wake)
+			wake = st.next_ns;
+		if (bad_wait && st.bad_until < wake)
+			wake = st.bad_until;
+		receive_for(wake > now ? wake - now : 0);
+	}
+}
+
 /* the value after option argv[*i] */
 static const char *value(int argc, char **argv, int *i)
 {
@@ -1028,7 +1486,7 @@ static const char *value(int argc, char **argv, int *i)
 
 static void parse_args(int argc, char **argv)
 {
-	bool have_local = false, have_remote = false;
+	bool have_local = false, have_remote = false, have_lufrag = false;
 
 	o.tag = 'A';
 	o.count = 200;
@@ -1111,6 +1569,18 @@ static void parse_args(int argc, char **argv)
 			o.timeout_s = numopt(a, v, 1, 3600);
 		} else if (OPT("--report")) {
 			o.report = v;
+		} else if (OPT("--stun-remote")) {
+			const char *c = strchr(v, ':');
+			if (!c)
+				usage("--stun-remote wants UFRAG:PWD");
+			ice_opt(a, v, (size_t)(c - v), o.stun_rufrag);
+			ice_opt(a, c + 1, strlen(c + 1), o.stun_rpwd);
+			o.stun = true;
+		} else if (OPT("--stun-local")) {
+			ice_opt(a, v, strlen(v), o.stun_lufrag);
+			have_lufrag = true;
+		} else if (FLAG("--stun-bad")) {
+			o.stun_bad = true;
 		} else if (FLAG("--rtcp")) {
 			o.rtcp = true;
 		} else if (FLAG("--rtcp-mux")) {
@@ -1131,6 +1601,10 @@ static void parse_args(int argc, char **argv)
 	}
 	if (!have_local || !have_remote)
 		usage("--local and --remote are required");
+	if ((have_lufrag || o.stun_bad) && !o.stun)
+		usage("--stun-local and --stun-bad want --stun-remote");
+	if (!have_lufrag)
+		strcpy(o.stun_lufrag, "rtpp");
 	if (o.local.ss_family != o.remote.ss_family)
 		usage("--local and --remote must be of one address family");
 	if (!o.peer_tag_set)
@@ -1156,7 +1630,7 @@ static void parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	char line[512];
+	char line[768];
 	const char *why = NULL;
 
 	parse_args(argc, argv);
@@ -1192,6 +1666,10 @@ int main(int argc, char **argv)
 	if (!rx.seen)
 		return 3;
 	rx.highest = -1;
+	if (o.stun && !stun_setup()) {
+		fprintf(stderr, "rtp_peer: STUN requests not built\n");
+		return 3;
+	}
 
 	tx.rtcp_fd = tx.foreign_fd = -1;
 	tx.fd = udp_bind(&o.local, o.local_len);
@@ -1232,13 +1710,19 @@ int main(int argc, char **argv)
 	const int64_t ptime = o.ptime_ms * 1000000LL;
 	const int64_t t_begin = now_ns();
 	const int64_t deadline = t_begin + o.timeout_s * 1000000000LL;
-	const int64_t t_send0 = t_begin + o.delay_ms * 1000000LL;
+	int64_t t_send0 = t_begin + o.delay_ms * 1000000LL;
 	const int64_t pause_ns = o.pause_ms * 1000000LL;
 	long slot = 0;
 	bool last_rtcp = !o.rtcp;
 	int64_t linger_from = 0;
 	bool timed_out = false;
 
+	if (o.stun) {
+		stun_check(deadline);
+		int64_t t = now_ns();
+		if (t > t_send0)
+			t_send0 = t;
+	}
 	for (;;) {
 		int64_t now = now_ns();
 		if (got_signal)
@@ -1286,17 +1770,7 @@ int main(int argc, char **argv)
 		}
 		if (wait < 0)
 			wait = 0;
-		struct pollfd pf[2] = {{tx.fd, POLLIN, 0},
-		                       {tx.rtcp_fd, POLLIN, 0}};
-		struct timespec ts = {(time_t)(wait / 1000000000),
-		                      (long)(wait % 1000000000)};
-		int nf = tx.rtcp_fd >= 0 ? 2 : 1;
-		if (ppoll(pf, (nfds_t)nf, &ts, NULL) > 0) {
-			if (pf[0].revents)
-				drain(tx.fd, false);
-			if (nf == 2 && pf[1].revents)
-				drain(tx.rtcp_fd, true);
-		}
+		receive_for(wait);
 	}
 	/* late arrivals already queued */
 	drain(tx.fd, false);
@@ -1307,8 +1781,33 @@ int main(int argc, char **argv)
 	if (rx.highest >= 0)
 		gaps = (long)(rx.highest + 1 - rx.unique);
 
+	/* the STUN check and the --stun-bad one */
+	char stun[160];
+	const char *stun_bad = !st.bad_waited ? "unchecked" : "ignored";
+	if (st.bad_answered)
+		stun_bad = "answered";
+	else if (st.bad_rejected)
+		stun_bad = "rejected";
+	if (!o.stun)
+		snprintf(stun, sizeof(stun), "off");
+	else if (st.state == ICE_OK)
+		snprintf(stun, sizeof(stun), "ok stun_sent=%ld", st.sent);
+	else
+		snprintf(stun, sizeof(stun), "fail(%s) stun_sent=%ld", st.why,
+		         st.sent);
+	if (o.stun_bad) {
+		size_t sl = strlen(stun);
+		snprintf(stun + sl, sizeof(stun) - sl, " stun_bad=%s",
+		         stun_bad);
+	}
+
 	if (got_signal)
 		why = "signal";
+	else if (o.stun && st.state != ICE_OK)
+		why = "stun";
+	else if (o.stun_bad &&
+	         (st.bad_answered || (!st.bad_waited && !st.bad_rejected)))
+		why = "stun_bad";
 	else if (rx.bad > 0)
 		why = "bad_packets";
 	else if (rx.valid < o.expect)
@@ -1330,11 +1829,11 @@ int main(int argc, char **argv)
 	                 "reorder=%ld dup=%ld foreign=%ld srtp_err=%ld "
 	                 "wrong_src=%ld te=%ld te_sent=%ld foreign_sent=%ld "
 	                 "rtcp_sent=%ld rtcp_recv=%ld rx_total=%ld "
-	                 "ssrc=0x%08x ssrc_changes=%ld result=%s",
+	                 "ssrc=0x%08x ssrc_changes=%ld stun=%s result=%s",
 	                 o.tag, tx.sent, rx.valid, rx.bad, gaps, rx.reorder,
 	                 rx.dup, rx.foreign, rx.srtp_err, rx.wrong_src, rx.te,
 	                 tx.te_sent, tx.foreign_sent, tx.rtcp_sent, rx.rtcp,
-	                 rx.total, rx.ssrc, rx.ssrc_changes,
+	                 rx.total, rx.ssrc, rx.ssrc_changes, stun,
 	                 why ? "fail" : "ok");
 	if (rx.first_bad[0] && n > 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n,

@@ -12,7 +12,11 @@
 #      sequence and timestamp continuity, RTCP both ways, a DTMF event
 #      (101 on the ACS side arrives as 96 on the Genesys side and back),
 #      and 20 packets from a foreign port of the ACS side are dropped (none
-#      reaches Genesys) while the call goes on;
+#      reaches Genesys) while the call goes on; before the media the ACS
+#      side runs an ICE connectivity check (STUN, RFC 8445) with the
+#      ufrag/pwd of trunkbridge's answer: answered, with integrity,
+#      fingerprint and XOR-MAPPED-ADDRESS checked; one signed with a
+#      wrong password gets no answer;
 #   3. hold the RFC 2543 way (c=0.0.0.0, a=sendonly): Genesys gets
 #      a=inactive with our address, never c=0.0.0.0 (F12); resume
 #      (a=sendrecv) with our key unchanged; then media flows again both ways;
@@ -98,12 +102,20 @@ lab_uac_bg call1 acs "$here/uac_acs_media.xml" -s +14255550101 -key a_port "$A_P
 	-set reinvite 0 -set wait_bye 0
 lab_wait_file "$work/acs_media" call1 10 || lab_fail "the ACS caller got no usable 200 (its errors below)"
 lab_wait_file "$work/gc_media" genesys 10 || lab_fail "the Genesys side wrote no media file"
+# ICE-lite toward ACS: the caller's peer runs a connectivity check with
+# the ufrag/pwd of trunkbridge's answer (and one signed with a wrong
+# password, which must get no answer)
+ice_uf=$(lab_msg_body call1 "SIP/2.0 200" | sed -n 's/^a=ice-ufrag://p' | head -1)
+ice_pw=$(lab_msg_body call1 "SIP/2.0 200" | sed -n 's/^a=ice-pwd://p' | head -1)
+[ -n "$ice_uf" ] && [ -n "$ice_pw" ] || lab_fail "no a=ice-ufrag/a=ice-pwd in trunkbridge's answer to ACS"
 gargs=(--rtcp --te 96:5 --expect-te 96:5 --expect 145)
 run_peers 150 --rtcp --rtcp-mux --te 101:5 --expect-te 101:5 --expect 145 \
-	--foreign 20 --expect-rtcp 2
+	--foreign 20 --expect-rtcp 2 --stun-remote "$ice_uf:$ice_pw" --stun-bad
+grep -q 'stun=ok' "$work/peer_a.txt" && grep -q 'stun_bad=ignored' "$work/peer_a.txt" ||
+	lab_fail "the ICE check toward trunkbridge: $(cat "$work/peer_a.txt")"
 gargs=()
 lab_uac_wait call1 15
-lab_ok "150 packets each way decrypted byte for byte (libsrtp2), RTCP both ways, telephone-event 101 <-> 96, 20 foreign packets dropped"
+lab_ok "ICE-lite: a STUN check with trunkbridge's ufrag/pwd answered (integrity, fingerprint, XOR-MAPPED-ADDRESS), one with a wrong password not; 150 packets each way decrypted byte for byte (libsrtp2), RTCP both ways, telephone-event 101 <-> 96, 20 foreign packets dropped"
 
 LAB_STEP="3: hold, resume, media again"
 rm -f "$work/acs_media" "$work/gc_media" "$work/acs_media.keys"
@@ -157,10 +169,11 @@ lab_expect "488 row" "$(lab_sql "select final_status from cdr where answer_ms is
 rows=$(lab_sql "select json_extract(media,'\$.in.rx_packets') >= 145,
 	json_extract(media,'\$.out.rx_packets') >= 145,
 	json_extract(media,'\$.in.dropped_foreign') >= 20,
-	json_extract(media,'\$.out.dropped_foreign')
+	json_extract(media,'\$.out.dropped_foreign'),
+	json_extract(media,'\$.in.stun')
 	from cdr where answer_ms is not null order by id limit 1")
 # (call 5, SRTP <-> RTP, is the last row)
-lab_expect "call 2's media (in rx >= 145 | out rx >= 145 | in foreign >= 20 | out foreign)" "$rows" "1|1|1|0"
+lab_expect "call 2's media (in rx >= 145 | out rx >= 145 | in foreign >= 20 | out foreign | STUN checks answered)" "$rows" "1|1|1|0|1"
 lab_expect "call 4's row (reason | hangup_by)" \
 	"$(lab_sql "select reason, hangup_by from cdr where reason like 'media timeout%'")" \
 	"media timeout: no RTP from either side for 5s|trunkbridge"
