@@ -660,11 +660,19 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 		b2b_call_cancel(b, tx);
 		b2b_after(b);
 		return true;
-	case SIP_TX_REQ_NO_MATCH_ACK:
+	case SIP_TX_REQ_NO_MATCH_ACK: {
 		/* the ACK of a 2xx we sent (to the INVITE or a relayed
 		 * re-INVITE): the far leg was ACKed when its 2xx came, so
-		 * nothing crosses */
+		 * nothing crosses; but when that 2xx carried our offer (the
+		 * caller's INVITE had none), the ACK's SDP is the answer */
+		struct leg *l = m->body.l ? b2b_hash_find(b, m->to.tag) : NULL;
+		const char *why = NULL;
+		if (l && b2b_media_awaits_answer(l) &&
+		    b2b_media_in(l->c, l, m, false, &why))
+			tb_log("warn", "media_answer_refused",
+			       "call=%s reason=\"%s\" in=ACK", l->c->id, why);
 		return true;
+	}
 	case SIP_TX_REQ_OVERLOAD: {
 		/* over limits.max_transactions: 503 without a transaction */
 		char out[4096];

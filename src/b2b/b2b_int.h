@@ -300,6 +300,12 @@ int b2b_media_in(struct call *c, struct leg *l, const struct sip_msg *m,
 struct pl b2b_media_out(struct call *c, struct leg *l, struct pl body,
                         bool answer);
 bool b2b_media_hold(const struct leg *l);
+/* Our own offer to leg `to` when its partner offered nothing (delayed
+ * offer): G.711 and telephone-event, into b->sdp; PL_NULL on failure. */
+struct pl b2b_media_default_offer(struct call *c, struct leg *to);
+/* Leg l has our offer and owes its answer (in its ACK, after a 2xx that
+ * carried our offer). */
+bool b2b_media_awaits_answer(const struct leg *l);
 void b2b_media_stats(const struct leg *l, struct mep_stats *st);
 void b2b_media_free(struct leg *l);
 /* The call is answered: the idle-media clock starts (when a trunk of

@@ -492,6 +492,13 @@ static size_t build_b_invite(struct call *c, const struct sip_msg *ainv,
 	if (body.l && pl_isset(ainv->content_type)) {
 		sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE, ainv->content_type);
 		body = b2b_sdp_for(l, body, false);
+	} else if (!body.l && b2b_media_on(c)) {
+		/* a delayed offer: the called side gets ours; the caller
+		 * gets one in the 2xx and answers in its ACK */
+		body = b2b_media_default_offer(c, l);
+		if (body.l)
+			sip_build_hdr(&bd, SIP_HDR_CONTENT_TYPE,
+			              PL("application/sdp"));
 	}
 	return sip_build_finish(&bd, body.l ? body : PL_NULL);
 }

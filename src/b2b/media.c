@@ -50,7 +50,11 @@ struct leg_media {
 	bool peer_ice;      /* its last offer had ICE lines */
 	bool peer_mux;      /* its last offer had a=rtcp-mux */
 	bool hold;          /* it stated a direction other than sendrecv */
-	int te_pt;          /* its telephone-event payload type, -1 none */
+	/* offer/answer on this leg: its last exchange started with its
+	 * offer (our SDP to it is an answer); we sent an offer it has not
+	 * answered yet */
+	bool they_offered, we_offered;
+	int te_pt; /* its telephone-event payload type, -1 none */
 	char ufrag[9], pwd[25];
 	uint64_t o_id, o_ver;
 	char *last; /* the last SDP sent to it (o= version rule) */
@@ -333,6 +337,7 @@ int b2b_media_in(struct call *c, struct leg *l, const struct sip_msg *m,
 			set_plain(d);
 		}
 		d->peer_ice = pl_isset(am->ice_ufrag);
+		d->they_offered = true;
 		d->peer_mux = am->rtcp_mux;
 	} else if (d->have_key && is_savp(am->proto) && am->port) {
 		/* its answer to our offer: the tag says which of our lines */
@@ -382,6 +387,8 @@ int b2b_media_in(struct call *c, struct leg *l, const struct sip_msg *m,
 		rate = 8000;
 	mep_set_clock_rate(ep, rate);
 
+	if (!offer)
+		d->we_offered = false;
 	/* an answer: media flows between this leg and its partner now */
 	if (!offer && l->mpeer) {
 		struct leg_media *pd = md_of(l->mpeer);
@@ -445,6 +452,16 @@ struct pl b2b_media_out(struct call *c, struct leg *to, struct pl body,
 	struct mep *fep = fd ? fd->ep : NULL;
 	const struct cfg_trunk *t = to->trunk;
 	const struct cfg_media *cm = &c->cfg->media;
+	/* a response's SDP to a leg that made no offer (an INVITE without
+	 * SDP: RFC 3264 delayed offer) is our offer; its ACK answers */
+	if (answer && !d->they_offered)
+		answer = false;
+	if (!answer) {
+		/* the exchange on this leg is ours now (a 183 and its 200
+		 * both answer the leg's last offer: they_offered stays) */
+		d->we_offered = true;
+		d->they_offered = false;
+	}
 
 	memset(&o, 0, sizeof(o));
 	o.o_user = ORIGIN_USER;
@@ -724,4 +741,28 @@ void b2b_media_end(struct call *c)
 		event_del(c->media_timer);
 	for (struct leg *l = c->legs; l; l = l->lnext)
 		b2b_media_free(l);
+}
+
+/* ---- delayed offer (an INVITE without SDP) ---- */
+
+/* What trunkbridge offers when the caller offered nothing: the codecs
+ * both clouds take (G.711, interop 1.7, 2.4) and telephone-event. */
+static const char default_offer[] =
+        "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+        "t=0 0\r\nm=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+        "a=fmtp:101 0-16\r\na=sendrecv\r\n";
+
+struct pl b2b_media_default_offer(struct call *c, struct leg *to)
+{
+	/* the caller's endpoint, so that its media has a partner as soon
+	 * as the called side answers */
+	if (to->mpeer && !ep_of(c, to->mpeer))
+		return PL_NULL;
+	return b2b_media_out(c, to, PL(default_offer), false);
+}
+
+bool b2b_media_awaits_answer(const struct leg *l)
+{
+	return l->md && l->md->we_offered;
 }

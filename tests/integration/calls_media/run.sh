@@ -23,7 +23,10 @@
 #   4. a call with no media: after idle_timeout (5 s here) trunkbridge
 #      sends BYE to both sides with Reason: SIP;cause=408;text="media
 #      timeout..."; the CDR says why;
-#   5. the Genesys trunk switched to media_encryption: rtp (SIGHUP): the
+#   5. a delayed offer (INVITE without SDP): trunkbridge offers G.711 to
+#      Genesys itself, puts its offer for the caller in the 200, takes
+#      the caller's answer from its ACK; media flows both ways;
+#   6. the Genesys trunk switched to media_encryption: rtp (SIGHUP): the
 #      offer toward Genesys is RTP/AVP without a=crypto, and media crosses
 #      SRTP on the ACS side, plain RTP on the Genesys side.
 # CDR: rows with the media statistics (packets, foreign drops).
@@ -48,7 +51,7 @@ KA=pSd++oBu5GJV5o8PBqkvMHsl7b/arJIdSl6AmJQD # the ACS side's key
 KG=d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj # the Genesys side's
 SUITE=AES_CM_128_HMAC_SHA1_80
 A_PORT=$(free_port) G_PORT=$(free_port) # the media of each side's peer
-lab_uas genesys "$here/uas_genesys_media.xml" 3 -key g_port "$G_PORT" -key g_key "$KG" \
+lab_uas genesys "$here/uas_genesys_media.xml" 4 -key g_port "$G_PORT" -key g_key "$KG" \
 	-key media_file "$work/gc_media"
 lab_uas sip "$here/../calls_genesys_to_acs/uas_acs.xml" 0 # OPTIONS only
 lab_uas sip2 "$here/../calls_genesys_to_acs/uas_acs.xml" 0
@@ -136,11 +139,23 @@ lab_uac idle acs "$here/uac_acs_media.xml" -s +14255550101 -key a_port "$A_PORT"
 	-key a_key "$KA" -key media_file "$work/acs_media_idle" -set hold_ms 0 \
 	-set reinvite 0 -set wait_bye 1 ||
 	lab_fail "the ACS caller's SIPp exited $? (its errors below)"
-lab_uas_wait genesys 15
 lab_expect "call_media_idle events" "$(lab_log_count 'event=call_media_idle')" 1
 lab_ok "BYE to both sides with Reason: SIP;cause=408;text=\"media timeout: no RTP for 5s\""
 
-LAB_STEP="5: the Genesys trunk on plain RTP (reload): SRTP <-> RTP"
+LAB_STEP="5: a delayed offer (INVITE without SDP)"
+rm -f "$work/acs_media" "$work/gc_media"
+lab_uac_bg late acs "$here/uac_acs_late.xml" -s +14255550101 -key a_port "$A_PORT" \
+	-key a_key "$KA" -key media_file "$work/acs_media" -set hold_ms 4000
+lab_wait_file "$work/acs_media" late 10 || lab_fail "the delayed-offer caller got no usable 200 (its errors below)"
+lab_wait_file "$work/gc_media" genesys 10 || lab_fail "the Genesys side wrote no media file"
+gargs=(--expect 100)
+run_peers 100 --expect 100
+gargs=()
+lab_uac_wait late 15
+lab_uas_wait genesys 15
+lab_ok "Genesys got trunkbridge's own offer (G.711, telephone-event 96, our key), the caller got ours in the 200 and answered in its ACK; 100 packets each way"
+
+LAB_STEP="6: the Genesys trunk on plain RTP (reload): SRTP <-> RTP"
 lab_uas genesys "$here/uas_genesys_rtp.xml" 1 -key g_port "$G_PORT" -key media_file "$work/gc_media"
 sed -i 's|^\(    dtmf_payload: 96\)$|\1\n    media_encryption: rtp|' "$work/lab.yaml"
 grep -q 'media_encryption: rtp' "$work/lab.yaml" || lab_fail "lab.yaml: no place for media_encryption"
@@ -164,7 +179,7 @@ lab_uas_wait genesys 10
 lab_ok "RTP/AVP without a=crypto toward Genesys; 100 packets each way, SRTP (libsrtp2) on the ACS side, plain RTP on the Genesys side"
 
 LAB_STEP="CDR"
-lab_cdr_wait 5 5
+lab_cdr_wait 6 5
 lab_expect "488 row" "$(lab_sql "select final_status from cdr where answer_ms is null")" 488
 rows=$(lab_sql "select json_extract(media,'\$.in.rx_packets') >= 145,
 	json_extract(media,'\$.out.rx_packets') >= 145,
