@@ -665,9 +665,11 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 		 * re-INVITE): the far leg was ACKed when its 2xx came, so
 		 * nothing crosses; but when that 2xx carried our offer (the
 		 * caller's INVITE had none), the ACK's SDP is the answer */
-		struct leg *l = m->body.l ? b2b_hash_find(b, m->to.tag) : NULL;
+		struct leg *l = b2b_hash_find(b, m->to.tag);
 		const char *why = NULL;
-		if (l && b2b_media_awaits_answer(l) &&
+		if (l)
+			b2b_call_acked(l);
+		if (l && m->body.l && b2b_media_awaits_answer(l) &&
 		    b2b_media_in(l->c, l, m, false, &why))
 			tb_log("warn", "media_answer_refused",
 			       "call=%s reason=\"%s\" in=ACK", l->c->id, why);

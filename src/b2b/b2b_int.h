@@ -195,8 +195,10 @@ struct call {
 	char *diversion;            /* CDR: Diversion sent, NULL: none */
 	struct event *dial_timer, *se_timer;
 	struct event *media_timer; /* disconnect on idle RTP (media.c) */
-	int64_t media_seen_ms;     /* monotonic: last media, or answer */
-	uint32_t se_s;             /* session interval, 0: none */
+	struct event *ack_timer;   /* the caller's ACK of our 2xx, 64*T1 */
+	bool a_acked;
+	int64_t media_seen_ms; /* monotonic: last media, or answer */
+	uint32_t se_s;         /* session interval, 0: none */
 	bool cancelled;
 	bool binv_open; /* leg B's INVITE waits for its final answer */
 	/* E.164 numbers of the call (calling may be "anonymous") */
@@ -375,6 +377,8 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 void b2b_call_in_dialog(struct b2b *b, struct leg *l, const struct tp_addr *src,
                         struct sip_msg *m, struct sip_tx *tx);
 void b2b_call_cancel(struct b2b *b, struct sip_tx *inv_tx);
+/* An ACK of a 2xx arrived on leg l (the caller's: the 2xx guard stops). */
+void b2b_call_acked(struct leg *l);
 /* shutdown: end every call; force: free them whatever is pending */
 void b2b_call_end_all(struct b2b *b, bool force);
 /* One pending operation of c finished: free c when it is over and

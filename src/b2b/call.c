@@ -53,6 +53,8 @@ static void call_free(struct call *c)
 		event_free(c->se_timer);
 	if (c->media_timer)
 		event_free(c->media_timer);
+	if (c->ack_timer)
+		event_free(c->ack_timer);
 	if (c->retire_timer)
 		event_free(c->retire_timer);
 	free(c->xfer_from);
@@ -162,6 +164,61 @@ static void a_final(struct call *c, uint16_t status, struct pl reason,
 	c->ainv_len = 0;
 }
 
+/* ---- the caller's ACK ---- */
+
+/* RFC 3261 13.3.1.4: a 2xx not ACKed within 64*T1 ends the session. The
+ * transaction layer hands the ACK of a 2xx to us (RFC 6026 7.1): it
+ * arrives in b2b.c, which calls b2b_call_acked. Over every transport:
+ * over TLS a caller whose ACK cannot reach us (a Contact it cannot
+ * route, interop F8) would otherwise hold the call up forever. */
+static void on_no_ack(evutil_socket_t fd, short what, void *arg)
+{
+	struct call *c = arg;
+	const char *why = "SIP;cause=408;text=\"no ACK for the 2xx\"";
+
+	(void)fd;
+	(void)what;
+	if (c->state != CALL_ANSWERED || c->a_acked)
+		return;
+	tb_log("warn", "call_no_ack", "call=%s in_trunk=%s waited_ms=%u", c->id,
+	       c->a->trunk->name, (unsigned)(64 * c->cfg->timers.t1_ms));
+	b2b_send_bye(c, c->a, NULL, why);
+	b2b_send_bye(c, c->bl, NULL, why);
+	c->a->gone = c->bl->gone = true;
+	snprintf(c->reason, sizeof(c->reason),
+	         "no ACK from the caller for the 2xx within %ums (RFC 3261 "
+	         "13.3.1.4)",
+	         (unsigned)(64 * c->cfg->timers.t1_ms));
+	b2b_finish(c, 200, CDR_HANGUP_TRUNKBRIDGE, NULL);
+	b2b_after(c->b);
+	b2b_check_free(c);
+}
+
+static void ack_guard(struct call *c)
+{
+	uint32_t ms = 64 * c->cfg->timers.t1_ms;
+	struct timeval tv = {(time_t)(ms / 1000),
+	                     (suseconds_t)((ms % 1000) * 1000)};
+
+	if (c->a_acked)
+		return;
+	if (!c->ack_timer)
+		c->ack_timer = evtimer_new(c->b->env.base, on_no_ack, c);
+	if (c->ack_timer)
+		evtimer_add(c->ack_timer, &tv);
+}
+
+void b2b_call_acked(struct leg *l)
+{
+	struct call *c = l->c;
+
+	if (l != c->a || c->a_acked)
+		return;
+	c->a_acked = true;
+	if (c->ack_timer)
+		event_del(c->ack_timer);
+}
+
 /* ---- the end ---- */
 
 void b2b_write_cdr(struct call *c)
@@ -224,6 +281,8 @@ void b2b_finish(struct call *c, int status, enum cdr_hangup by,
 		event_del(c->dial_timer);
 	if (c->se_timer)
 		event_del(c->se_timer);
+	if (c->ack_timer)
+		event_del(c->ack_timer);
 	if (c->retire_timer)
 		event_del(c->retire_timer);
 	b2b_xfer_abort(c);
@@ -804,6 +863,7 @@ static void on_binv(void *arg, struct sip_tx *tx, uint16_t status,
 		}
 		b->st.answered++;
 		a_final(c, status, resp->reason, resp, NULL, NULL);
+		ack_guard(c);
 		b2b_session_timer(c, resp);
 		tb_log("info", "call_answered",
 		       "call=%s in_trunk=%s out_trunk=%s answered_by=%s", c->id,
