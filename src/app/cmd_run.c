@@ -6,6 +6,7 @@
  * drops requests from sources outside every trunk's allow-list, and hands
  * calls to the B2BUA (b2b/). SIGHUP reloads; SIGINT/SIGTERM stop it.
  */
+#include "admin/admin.h"
 #include "app/cmds.h"
 #include "b2b/b2b.h"
 #include "b2b/route.h"
@@ -46,6 +47,9 @@ struct run {
 	struct tb_identity id;
 	char transport_name[8];
 	uint64_t tag_seq;
+	/* the admin endpoint (admin/; NULL: no admin section) */
+	struct admin *admin;
+	int64_t loaded_ms; /* wall clock: when r->cfg was loaded */
 };
 
 static void rearm(void *arg);
@@ -307,6 +311,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	tb_log("info", "stopping", "signal=%d", (int)sig);
+	admin_set_draining(r->admin, true);
 	event_base_loopexit(r->base, NULL);
 }
 
@@ -480,6 +485,58 @@ static bool same_listeners(const struct tb_config *a, const struct tb_config *b)
 	return true;
 }
 
+/* ---- the admin endpoint (admin/admin.h): started after the B2BUA,
+ * stopped first; it reads r's state through pointers */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int admin_start(struct run *r)
+{
+	char err[256];
+
+	if (!r->cfg->admin.enabled)
+		return 0;
+	struct admin_env ae = {
+	        .base = r->base,
+	        .version = TB_VERSION,
+	        .config_path = r->path,
+	        .cfg = &r->cfg,
+	        .pingers = r->pingers,
+	        .n_pingers = MAX_TRUNKS,
+	        .b2b = r->b2b,
+	        .loaded_wall_ms = &r->loaded_ms,
+	};
+	r->admin = admin_new(&ae, &r->cfg->admin, err, sizeof(err));
+	if (!r->admin) {
+		tb_log("error", "admin_failed", "listen=%s reason=\"%s\"",
+		       r->cfg->admin.listen, err);
+		return -1;
+	}
+	tb_log("info", "admin_listening", "listen=%s token=%s",
+	       r->cfg->admin.listen, r->cfg->admin.token ? "yes" : "no");
+	return 0;
+}
+
+/* A reload keeps the endpoint where it listens (the token follows the
+ * new generation at once). */
+static void admin_reload(struct run *r, const struct tb_config *ncfg)
+{
+	const struct cfg_admin *o = &r->cfg->admin, *n = &ncfg->admin;
+
+	if (o->enabled != n->enabled ||
+	    (o->enabled && strcmp(o->listen, n->listen) != 0))
+		tb_log("warn", "reload_partial",
+		       "config=%s reason=\"admin.listen changed: the "
+		       "endpoint stays as it was until a restart\"",
+		       r->path);
+}
+
 /* SIGHUP: a new config generation, new certificates and trust stores,
  * without a restart. A bad file is refused and the old one stays; TLS
  * connections made with the old certificate are closed gracefully. */
@@ -546,9 +603,11 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		pinger_free(r->pingers[i]);
 		r->pingers[i] = NULL;
 	}
+	admin_reload(r, ncfg);
 	cfg_free(r->cfg);
 	r->cfg = ncfg;
 	ncfg = NULL;
+	r->loaded_ms = wall_ms();
 	if (b2b_config(r, nroutes) != 0)
 		tb_log("error", "reload_b2b_failed", "config=%s", r->path);
 	r->id.fqdn = r->cfg->identity.fqdn;
@@ -593,6 +652,7 @@ int cmd_run(int argc, char **argv)
 	}
 	memset(&r, 0, sizeof(r));
 	r.path = path;
+	r.loaded_ms = wall_ms();
 	cfg_errors_init(&errs);
 	if (cfg_load(path, &r.cfg, &errs) != 0) {
 		cfg_errors_print(&errs, stderr);
@@ -688,6 +748,8 @@ int cmd_run(int argc, char **argv)
 		}
 		routes = NULL;
 	}
+	if (admin_start(&r) != 0)
+		goto out;
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
 	sighup = evsignal_new(r.base, SIGHUP, on_hup, &r);
@@ -705,6 +767,8 @@ out:
 		event_free(sigterm);
 	if (sighup)
 		event_free(sighup);
+	admin_free(r.admin); /* no more requests into what follows */
+	r.admin = NULL;
 	/* calls end first (CDR rows), then the layers under them */
 	b2b_shutdown(r.b2b);
 	for (size_t i = 0; i < MAX_TRUNKS; i++) {

@@ -21,6 +21,12 @@ static void usage(FILE *f)
 	        "why\n"
 	        "                  it is malformed and what a server answers.\n"
 	        "                  Exit 0 when valid, 1 when malformed.\n"
+	        "  status [-c FILE | --url http://127.0.0.1:8080] [--token T]\n"
+	        "                  ask a running trunkbridge (its admin\n"
+	        "                  endpoint) for its trunks and calls. Exit 0\n"
+	        "                  when every trunk is Active, 1 when one is\n"
+	        "                  not, 2 when the endpoint cannot be "
+	        "reached.\n"
 	        "  version         print the version\n"
 	        "  help            this text\n");
 }
@@ -37,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
 		printf("trunkbridge %s\n", TB_VERSION);

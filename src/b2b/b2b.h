@@ -94,4 +94,39 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m);
 
 const struct b2b_stats *b2b_stats(const struct b2b *b);
 
+/* ---- a read-only view of the live calls (b2b_view.c; the admin
+ * endpoint). Nothing is changed; nothing is allocated. */
+struct media_engine;
+
+/* One leg's media as the admin sees it (its relay endpoint's counters). */
+struct b2b_leg_view {
+	bool media;                    /* the leg has a relay endpoint */
+	uint64_t rx_packets, rx_bytes; /* RTP accepted from the leg's peer */
+	uint64_t tx_packets, tx_bytes; /* RTP sent to it */
+	uint64_t lost, dropped;
+};
+
+/* One call in progress; the strings live as long as the call (use them
+ * inside the visitor only). */
+struct b2b_call_view {
+	const char *id;
+	const char *in_trunk, *out_trunk; /* "" when not known yet */
+	const char *calling, *called;     /* E.164 as routed */
+	const char *state;                /* routing, calling, answered */
+	int64_t start_ms, answer_ms;      /* wall clock ms; 0: not answered */
+	struct b2b_leg_view in, out;      /* leg A (caller) and leg B */
+};
+
+typedef void b2b_call_visit_h(void *arg, const struct b2b_call_view *v);
+
+/* Calls visit(arg, view) for each call in progress (not ended), in list
+ * order, at most max of them; returns how many were visited. *more (may
+ * be NULL) is set when calls were left out by max. */
+size_t b2b_calls_visit(const struct b2b *b, size_t max, b2b_call_visit_h *visit,
+                       void *arg, bool *more);
+/* Calls in progress in or out on the trunk with this name. */
+uint32_t b2b_trunk_calls(const struct b2b *b, const char *name);
+/* The media relay (NULL: no media section yet). */
+const struct media_engine *b2b_media_engine(const struct b2b *b);
+
 #endif

@@ -510,15 +510,20 @@ enum {
 	R_REFUSED_SOURCES,
 	R_IP_RANGES_CHECK_INTERVAL,
 	R_MEDIA,
+	R_ADMIN,
 	R_COUNT
 };
-static const char *const root_keys[R_COUNT] = {
-        "identity", "listen",          "limits",
-        "timers",   "trunks",          "routes",
-        "cdr",      "refused_sources", "ip_ranges_check_interval",
-        "media"};
-/* Sections of design.md that later issues add. */
-static const char *const root_planned[] = {"admin"};
+static const char *const root_keys[R_COUNT] = {"identity",
+                                               "listen",
+                                               "limits",
+                                               "timers",
+                                               "trunks",
+                                               "routes",
+                                               "cdr",
+                                               "refused_sources",
+                                               "ip_ranges_check_interval",
+                                               "media",
+                                               "admin"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -642,8 +647,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	rv.key = cfg_node_pos(root, cfg_pos_at(1, 1));
 	rv.pos = rv.key;
 	struct cfg_val k[R_COUNT];
-	if (!cfg_map(c, &rv, root_keys, R_COUNT, root_planned,
-	             sizeof(root_planned) / sizeof(root_planned[0]), k))
+	if (!cfg_map(c, &rv, root_keys, R_COUNT, NULL, 0, k))
 		return;
 	if (!k[R_IDENTITY].node)
 		cfg_err(c, rv.pos, "identity.fqdn",
@@ -661,6 +665,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	cfg_parse_cdr(c, &k[R_CDR]);
 	parse_allow_globals(c, k);
 	cfg_parse_media(c, &k[R_MEDIA]);
+	cfg_parse_admin(c, &k[R_ADMIN]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }
 

@@ -253,6 +253,16 @@ struct cfg_media {
 	uint32_t batch; /* packets per recvmmsg/sendmmsg; default 32 */
 };
 
+/* The top-level admin section: the HTTP endpoint of /health, /status,
+ * /calls and /metrics (docs/admin.md). Absent: no endpoint. */
+struct cfg_admin {
+	bool enabled;            /* an admin: section is present */
+	struct cfg_addr address; /* default 127.0.0.1 (only a port given) */
+	uint16_t port;
+	const char *listen; /* "127.0.0.1:8080", "[::1]:8080" */
+	const char *token;  /* bearer token; NULL: none */
+};
+
 enum cfg_ice {
 	CFG_ICE_OFF = 0, /* no ICE lines, STUN not answered */
 	CFG_ICE_LITE,    /* ICE-lite (RFC 8445 2.5): ACS default */
@@ -363,6 +373,7 @@ struct tb_config {
 	size_t n_routes;
 	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
 	struct cfg_media media;
+	struct cfg_admin admin;
 	/* A request from a source in no trunk's allow list: dropped with no
 	 * answer (default), or answered 403 (`refused_sources: reply-403`).
 	 * Either way it is counted per source. */

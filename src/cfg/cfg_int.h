@@ -186,5 +186,7 @@ void cfg_parse_media(struct cfg_ctx *c, const struct cfg_val *v);
 void cfg_media_trunk_defaults(struct cfg_trunk *t);
 void cfg_parse_media_trunk(struct cfg_ctx *c, const struct cfg_val *k,
                            struct cfg_trunk *t);
+/* cfg_admin.c: the admin section (the HTTP endpoint) */
+void cfg_parse_admin(struct cfg_ctx *c, const struct cfg_val *v);
 
 #endif

@@ -980,8 +980,7 @@ static void test_values(void)
 	          NULL);
 	CHECK_ERR("limits.max_connections_per_source", 7, 109,
 	          "larger than max_connections", NULL);
-	CHECK_ERR("admin", 8, 1, "not supported by this version yet",
-	          "remove it for now");
+	CHECK_ERR("admin.listen", 8, 18, "no port", "127.0.0.1:8080");
 	/* diversion is a mapping (test_cfg_calls.c has its keys) */
 	CHECK_ERR("trunks.acs.diversion", 10, 50,
 	          "found a value; expected a mapping",
