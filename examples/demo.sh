@@ -104,7 +104,7 @@ call_lab() {
 	local it=$repo/tests/integration n
 	# show: the log lines from line $1 on, without timestamps
 	since() { tail -n +"$1" "$work/tb.log" | grep 'event=call_\|event=source\|event=transfer_' |
-		sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'; }
+		sed -E 's/^ts=[^ ]+ level=[a-z]+ module=[a-z0-9]+ /    /'; }
 	lab_init
 	lab_yaml
 	# Genesys' "DTMF payload" 96 (the ACS side uses 101): renumbered across
@@ -125,7 +125,7 @@ call_lab() {
 	echo "\$ trunkbridge run -c lab.yaml"
 	lab_tb_start
 	LAB_STEP="trunks" lab_wait_active
-	grep 'event=trunk_state' "$work/tb.log" | sed -E 's/^ts=[^ ]+ level=[a-z]+ /    /'
+	grep 'event=trunk_state' "$work/tb.log" | sed -E 's/^ts=[^ ]+ level=[a-z]+ module=[a-z0-9]+ /    /'
 
 	printf '\n--- Call 1: PSTN -> Genesys (the ACS caller dials +14255550100), with SRTP media\n'
 	n=$(($(wc -l <"$work/tb.log") + 1))

@@ -2,6 +2,7 @@
 #include "admin/admin.h"
 #include "b2b/b2b.h"
 #include "media/relay.h"
+#include "sip/transp/transport.h"
 #include "trunk/health.h"
 #include "trunk/pinger.h"
 
@@ -386,6 +387,85 @@ static void metrics_trunks(struct admin *a, struct evbuffer *b)
 	}
 }
 
+static void metrics_trunk_calls(struct admin *a, struct evbuffer *b)
+{
+	const struct tb_config *cfg = cur_cfg(a);
+	char tn[160];
+
+	meta(b, "trunkbridge_trunk_calls_total", "counter",
+	     "calls that ended, by trunk, direction (inbound: the trunk "
+	     "called us; outbound: we called it) and outcome");
+	for (size_t i = 0; i < cfg->n_trunks; i++) {
+		struct b2b_trunk_outcomes o;
+		(void)b2b_trunk_outcomes(a->env.b2b, cfg->trunks[i].name, &o);
+		label_esc(cfg->trunks[i].name, tn, sizeof(tn));
+		const struct {
+			const char *dir, *outcome;
+			uint64_t v;
+		} rows[4] = {{"inbound", "answered", o.in_answered},
+		             {"inbound", "failed", o.in_failed},
+		             {"outbound", "answered", o.out_answered},
+		             {"outbound", "failed", o.out_failed}};
+		for (size_t k = 0; k < 4; k++)
+			evbuffer_add_printf(
+			        b,
+			        "trunkbridge_trunk_calls_total{trunk=\"%s\","
+			        "direction=\"%s\",outcome=\"%s\"} %llu\n",
+			        tn, rows[k].dir, rows[k].outcome,
+			        (unsigned long long)rows[k].v);
+	}
+}
+
+static void metrics_sip(struct admin *a, struct evbuffer *b)
+{
+	struct tp_stats z;
+	const struct tp_stats *s = a->env.tp ? tp_layer_stats(a->env.tp) : NULL;
+	if (!s) {
+		memset(&z, 0, sizeof(z));
+		s = &z;
+	}
+	meta(b, "trunkbridge_sip_messages_total", "counter",
+	     "SIP messages received and sent (every transport)");
+	evbuffer_add_printf(
+	        b,
+	        "trunkbridge_sip_messages_total{direction=\"in\"} %llu\n"
+	        "trunkbridge_sip_messages_total{direction=\"out\"} %llu\n",
+	        (unsigned long long)s->msgs_in,
+	        (unsigned long long)s->msgs_out);
+	meta(b, "trunkbridge_sip_malformed_total", "counter",
+	     "SIP messages the parser refused (answered 4xx or dropped)");
+	evbuffer_add_printf(b, "trunkbridge_sip_malformed_total %llu\n",
+	                    (unsigned long long)s->malformed);
+	meta(b, "trunkbridge_connections", "gauge",
+	     "TCP and TLS connections open");
+	evbuffer_add_printf(b, "trunkbridge_connections %u\n",
+	                    a->env.tp ? tp_layer_conn_count(a->env.tp) : 0u);
+	meta(b, "trunkbridge_connections_refused_total", "counter",
+	     "connections refused by the caps (limits.max_connections, "
+	     "limits.max_connections_per_source)");
+	evbuffer_add_printf(
+	        b,
+	        "trunkbridge_connections_refused_total{reason=\"total\"} "
+	        "%llu\n"
+	        "trunkbridge_connections_refused_total{reason=\"per_source\"} "
+	        "%llu\n",
+	        (unsigned long long)s->conns_refused_total,
+	        (unsigned long long)s->conns_refused_per_source);
+	meta(b, "trunkbridge_tls_handshake_failures_total", "counter",
+	     "TLS handshakes that failed, by direction (inbound: a peer "
+	     "connected to us) and reason");
+	for (int d = 0; d < 2; d++) {
+		for (int k = 0; k < TLS_FAIL_COUNT; k++)
+			evbuffer_add_printf(
+			        b,
+			        "trunkbridge_tls_handshake_failures_total{"
+			        "direction=\"%s\",reason=\"%s\"} %llu\n",
+			        d ? "outbound" : "inbound",
+			        tls_fail_name((enum tls_fail_class)k),
+			        (unsigned long long)s->tls_fail[k][d]);
+	}
+}
+
 static void metrics_calls(struct admin *a, struct evbuffer *b)
 {
 	struct b2b_stats z;
@@ -407,6 +487,12 @@ static void metrics_calls(struct admin *a, struct evbuffer *b)
 	        "%llu\n"
 	        "trunkbridge_calls_total{outcome=\"failed\"} %llu\n",
 	        (unsigned long long)s->answered, (unsigned long long)s->failed);
+	unsigned win = 0;
+	double rate = b2b_call_rate(a->env.b2b, &win);
+	meta(b, "trunkbridge_call_rate", "gauge",
+	     "calls started per second, averaged over the last minute");
+	evbuffer_add_printf(b, "trunkbridge_call_rate{window=\"%us\"} %.3f\n",
+	                    win, rate);
 	meta(b, "trunkbridge_calls_active", "gauge", "calls in progress");
 	evbuffer_add_printf(b, "trunkbridge_calls_active %llu\n",
 	                    (unsigned long long)s->active);
@@ -501,6 +587,8 @@ static void on_metrics(struct admin *a, struct evhttp_request *req)
 	                             1000));
 	metrics_trunks(a, b);
 	metrics_calls(a, b);
+	metrics_trunk_calls(a, b);
+	metrics_sip(a, b);
 	metrics_media(a, b);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type",

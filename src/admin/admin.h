@@ -27,6 +27,7 @@
 struct admin;
 struct b2b;
 struct pinger;
+struct tp_layer;
 
 /* What the endpoint reads, through pointers into the running element
  * (a reload replaces the generation and the pingers in place). */
@@ -38,6 +39,7 @@ struct admin_env {
 	struct pinger *const *pingers; /* pingers[i]: trunk i of *cfg */
 	size_t n_pingers;              /* slots of pingers */
 	const struct b2b *b2b;         /* may be NULL */
+	const struct tp_layer *tp;     /* may be NULL: SIP transport counters */
 	const int64_t *loaded_wall_ms; /* when *cfg was loaded (epoch ms) */
 };
 

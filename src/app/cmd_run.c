@@ -510,6 +510,7 @@ static int admin_start(struct run *r)
 	        .pingers = r->pingers,
 	        .n_pingers = MAX_TRUNKS,
 	        .b2b = r->b2b,
+	        .tp = r->tp,
 	        .loaded_wall_ms = &r->loaded_ms,
 	};
 	r->admin = admin_new(&ae, &r->cfg->admin, err, sizeof(err));
@@ -535,6 +536,16 @@ static void admin_reload(struct run *r, const struct tb_config *ncfg)
 		       "config=%s reason=\"admin.listen changed: the "
 		       "endpoint stays as it was until a restart\"",
 		       r->path);
+}
+
+/* The log levels of a generation: log.level, else TB_LOG_LEVEL, else
+ * info; log.modules over that. */
+static void apply_log_levels(const struct tb_config *cfg)
+{
+	enum tb_log_level g = cfg->log.level >= 0
+	                              ? (enum tb_log_level)cfg->log.level
+	                              : tb_log_level_from_env();
+	tb_log_set_levels(g, cfg->log.modules);
 }
 
 /* SIGHUP: a new config generation, new certificates and trust stores,
@@ -608,6 +619,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	r->cfg = ncfg;
 	ncfg = NULL;
 	r->loaded_ms = wall_ms();
+	apply_log_levels(r->cfg);
 	if (b2b_config(r, nroutes) != 0)
 		tb_log("error", "reload_b2b_failed", "config=%s", r->path);
 	r->id.fqdn = r->cfg->identity.fqdn;
@@ -664,6 +676,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (errs.n)
 		cfg_errors_print(&errs, stderr);
+	apply_log_levels(r.cfg);
 	/* SRTP known answers (RFC 3711 B.2/B.3, each suite round trip):
 	 * a relay whose OpenSSL gives wrong answers must not carry calls */
 	const char *kat = NULL;

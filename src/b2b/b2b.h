@@ -129,4 +129,17 @@ uint32_t b2b_trunk_calls(const struct b2b *b, const char *name);
 /* The media relay (NULL: no media section yet). */
 const struct media_engine *b2b_media_engine(const struct b2b *b);
 
+/* Calls that ended on a trunk, by direction and outcome (counted since
+ * start, across reloads: by trunk name). */
+struct b2b_trunk_outcomes {
+	uint64_t in_answered, in_failed;   /* the trunk called us */
+	uint64_t out_answered, out_failed; /* we called the trunk */
+};
+/* false (and zeros) when the trunk has had no call. */
+bool b2b_trunk_outcomes(const struct b2b *b, const char *name,
+                        struct b2b_trunk_outcomes *o);
+/* Calls started per second, averaged over the last *window_s seconds
+ * (set to the window: 60). */
+double b2b_call_rate(const struct b2b *b, unsigned *window_s);
+
 #endif

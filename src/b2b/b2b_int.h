@@ -27,6 +27,17 @@ struct trunk_use {
 	uint32_t active;    /* calls in or out on this trunk */
 	uint64_t win_start; /* max_call_rate window start, ms */
 	uint32_t win_count; /* calls started in that window */
+	/* calls that ended, by direction (in: the trunk called us; out: we
+	 * called it) and outcome: the /metrics trunk_calls_total */
+	uint64_t in_answered, in_failed, out_answered, out_failed;
+};
+
+/* Calls started per second over the last B2B_RATE_SECS seconds (a ring
+ * of one-second buckets; b2b_call_rate in b2b_view.c). */
+#define B2B_RATE_SECS 60
+struct call_rate {
+	uint64_t sec[B2B_RATE_SECS]; /* the monotonic second of the bucket */
+	uint32_t n[B2B_RATE_SECS];
 };
 
 struct b2b {
@@ -52,6 +63,7 @@ struct b2b {
 	struct trunk_use use[B2B_MAX_TRUNK];
 	size_t n_use;
 	struct b2b_stats st;
+	struct call_rate rate;
 	char seed[12]; /* random hex, prefix of our tags and branches */
 	uint64_t seq;
 	bool closing; /* b2b_shutdown ran: no more sending */
@@ -352,6 +364,8 @@ void b2b_finish(struct call *c, int status, enum cdr_hangup by,
                 const char *reason);
 void b2b_check_free(struct call *c);
 int b2b_use_of(struct b2b *b, const char *name);
+/* One call started now (the call rate's ring; b2b_view.c). */
+void b2b_rate_count(struct b2b *b);
 void b2b_write_cdr(struct call *c);
 /* BYE on a confirmed dialog (fire and forget); orig: the BYE relayed. */
 void b2b_send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,

@@ -6,6 +6,7 @@
 #include "media/relay.h"
 
 #include <string.h>
+#include <time.h>
 
 static const char *state_name(enum call_state s)
 {
@@ -98,4 +99,58 @@ uint32_t b2b_trunk_calls(const struct b2b *b, const char *name)
 const struct media_engine *b2b_media_engine(const struct b2b *b)
 {
 	return b ? b->media : NULL;
+}
+
+bool b2b_trunk_outcomes(const struct b2b *b, const char *name,
+                        struct b2b_trunk_outcomes *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!b || !name)
+		return false;
+	for (size_t i = 0; i < b->n_use && i < B2B_MAX_TRUNK; i++) {
+		const struct trunk_use *u = &b->use[i];
+		if (strcmp(u->name, name))
+			continue;
+		o->in_answered = u->in_answered;
+		o->in_failed = u->in_failed;
+		o->out_answered = u->out_answered;
+		o->out_failed = u->out_failed;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+void b2b_rate_count(struct b2b *b)
+{
+	uint64_t now = mono_s();
+	size_t k = (size_t)(now % B2B_RATE_SECS);
+
+	if (b->rate.sec[k] != now) {
+		b->rate.sec[k] = now;
+		b->rate.n[k] = 0;
+	}
+	b->rate.n[k]++;
+}
+
+double b2b_call_rate(const struct b2b *b, unsigned *window_s)
+{
+	uint64_t now = mono_s(), sum = 0;
+
+	*window_s = B2B_RATE_SECS;
+	if (!b)
+		return 0.0;
+	/* buckets of the last B2B_RATE_SECS whole seconds and this one */
+	for (size_t k = 0; k < B2B_RATE_SECS; k++) {
+		if (b->rate.sec[k] + B2B_RATE_SECS > now)
+			sum += b->rate.n[k];
+	}
+	return (double)sum / (double)B2B_RATE_SECS;
 }

@@ -262,6 +262,30 @@ void b2b_write_cdr(struct call *c)
 	}
 }
 
+/* The call's outcome on its trunks (before it is marked ended). */
+static void count_outcome(struct call *c)
+{
+	struct b2b *b = c->b;
+	bool ok = c->state == CALL_ANSWERED;
+	int iu = c->in_use >= 0 ? c->in_use
+	                        : (c->a && c->a->trunk
+	                                   ? b2b_use_of(b, c->a->trunk->name)
+	                                   : -1);
+
+	if (iu >= 0) {
+		if (ok)
+			b->use[iu].in_answered++;
+		else
+			b->use[iu].in_failed++;
+	}
+	if (c->out_use >= 0) {
+		if (ok)
+			b->use[c->out_use].out_answered++;
+		else
+			b->use[c->out_use].out_failed++;
+	}
+}
+
 void b2b_finish(struct call *c, int status, enum cdr_hangup by,
                 const char *reason)
 {
@@ -271,6 +295,7 @@ void b2b_finish(struct call *c, int status, enum cdr_hangup by,
 		return;
 	if (c->state != CALL_ANSWERED)
 		b->st.failed++;
+	count_outcome(c);
 	c->state = CALL_ENDED;
 	c->end_ms = (int64_t)b2b_wall_ms();
 	c->final_status = status;
@@ -982,6 +1007,7 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	b->calls = c;
 	b->st.calls++;
 	b->st.active++;
+	b2b_rate_count(b);
 
 	/* leg A */
 	struct leg *a = c->a;

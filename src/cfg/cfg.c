@@ -511,19 +511,14 @@ enum {
 	R_IP_RANGES_CHECK_INTERVAL,
 	R_MEDIA,
 	R_ADMIN,
+	R_LOG,
 	R_COUNT
 };
-static const char *const root_keys[R_COUNT] = {"identity",
-                                               "listen",
-                                               "limits",
-                                               "timers",
-                                               "trunks",
-                                               "routes",
-                                               "cdr",
-                                               "refused_sources",
-                                               "ip_ranges_check_interval",
-                                               "media",
-                                               "admin"};
+static const char *const root_keys[R_COUNT] = {
+        "identity", "listen",          "limits",
+        "timers",   "trunks",          "routes",
+        "cdr",      "refused_sources", "ip_ranges_check_interval",
+        "media",    "admin",           "log"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -666,6 +661,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	parse_allow_globals(c, k);
 	cfg_parse_media(c, &k[R_MEDIA]);
 	cfg_parse_admin(c, &k[R_ADMIN]);
+	cfg_parse_log(c, &k[R_LOG]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }
 

@@ -253,6 +253,15 @@ struct cfg_media {
 	uint32_t batch; /* packets per recvmmsg/sendmmsg; default 32 */
 };
 
+/* The top-level log section: a level for every module, and one per
+ * module (docs/config.md). Levels are enum tb_log_level values (0 debug ..
+ * 3 error); -1: not set. */
+#define CFG_LOG_MODULES 10 /* TB_MOD_COUNT (base/log.h) */
+struct cfg_log {
+	int level;                    /* -1: TB_LOG_LEVEL, else info */
+	int modules[CFG_LOG_MODULES]; /* -1: the level above */
+};
+
 /* The top-level admin section: the HTTP endpoint of /health, /status,
  * /calls and /metrics (docs/admin.md). Absent: no endpoint. */
 struct cfg_admin {
@@ -374,6 +383,7 @@ struct tb_config {
 	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
 	struct cfg_media media;
 	struct cfg_admin admin;
+	struct cfg_log log;
 	/* A request from a source in no trunk's allow list: dropped with no
 	 * answer (default), or answered 403 (`refused_sources: reply-403`).
 	 * Either way it is counted per source. */

@@ -1,6 +1,7 @@
 /* pinger.c: OPTIONS health checks per trunk server. */
 #include "trunk/pinger.h"
 
+#include "base/log.h"
 #include "sip/msg/sip_decode.h"
 #include "trunk/options.h"
 
@@ -78,6 +79,11 @@ static void ping_done(struct ping *pg, uint16_t code, const char *reason,
 		tp_conn_unref(pg->conn);
 		pg->conn = NULL;
 	}
+	tb_log("debug", "options_ping",
+	       "trunk=%s server=%s:%u status=%u rtt_ms=%u reason=\"%s\"",
+	       p->t->name, p->t->servers[pg->idx].host,
+	       (unsigned)p->t->servers[pg->idx].port, (unsigned)code,
+	       (unsigned)rtt, reason ? reason : "");
 	if (health_record(h, &p->hc, now, code, reason, retry_after, rtt)) {
 		p->status = health_trunk_status(p->health, p->t->n_servers);
 		if (p->env.changed)

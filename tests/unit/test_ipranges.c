@@ -578,7 +578,8 @@ static void test_b2b_allow(void)
 	logged_start(&saved);
 	b2b_set_config(b, c, NULL, NULL);
 	log = logged_end(saved);
-	CHECK_LOG(log, "level=warn event=ip_ranges_kept trunk=genesys file=");
+	CHECK_LOG(log, "level=warn module=b2b event=ip_ranges_kept "
+	               "trunk=genesys file=");
 	CHECK_LOG(log, "genesys-ipranges.json reason=\"/");
 	CHECK_LOG(log, "/genesys-ipranges.json: line 1: '[' or '{' expected "
 	               "near '<'\" kept=1 static=1\n");
@@ -609,8 +610,8 @@ static void test_b2b_allow(void)
 		logged_start(&saved);
 		b2b_set_config(b, c, NULL, NULL);
 		log = logged_end(saved);
-		CHECK_LOG(log,
-		          "level=error event=ip_ranges_kept trunk=genesys");
+		CHECK_LOG(log, "level=error module=b2b event=ip_ranges_kept "
+		               "trunk=genesys");
 		CHECK_LOG(log,
 		          "/genesys-ipranges.json: cannot open: No such file "
 		          "or directory\" kept=0 static=1\n");

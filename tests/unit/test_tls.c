@@ -128,6 +128,13 @@ static void test_name_match(void)
 	}
 	CHECK(!tls_name_match(NULL, "a.example.com"));
 	CHECK(!tls_name_match("a.example.com", NULL));
+	/* the metric labels of failure classes */
+	CHECK(tls_fail_classify("TLS handshake timeout") == TLS_FAIL_TIMEOUT);
+	CHECK(tls_fail_classify("something new") == TLS_FAIL_OTHER);
+	CHECK(tls_fail_classify(NULL) == TLS_FAIL_OTHER);
+	CHECK(!strcmp(tls_fail_name(TLS_FAIL_PROTOCOL), "protocol_version"));
+	CHECK(!strcmp(tls_fail_name(TLS_FAIL_OTHER), "other"));
+	CHECK(!strcmp(tls_fail_name(TLS_FAIL_COUNT), "other"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -349,6 +356,7 @@ static void test_name_mismatch(void)
 	CHECK(r.c.st == FAILED);
 	CHECK_HAS(r.c.why, "certificate name mismatch: got sip.example.net, "
 	                   "expected *.pstnhub.lab.test");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_NAME_MISMATCH);
 	CHECK(r.s.st == FAILED); /* the server got our alert */
 	run_free(&r);
 
@@ -370,6 +378,7 @@ static void test_name_mismatch(void)
 	dial(&r, "acs1", "127.0.0.1", NULL);
 	CHECK(r.c.st == FAILED);
 	CHECK_HAS(r.c.why, "IP address mismatch");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_NAME_MISMATCH);
 	CHECK(!r.s.ssl ||
 	      !SSL_get_servername(r.s.ssl, TLSEXT_NAMETYPE_host_name));
 	run_free(&r);
@@ -403,27 +412,32 @@ static void test_bad_chains(void)
 	dial(&r, "expired", "sip.pstnhub.lab.test", NULL);
 	CHECK(client_failed(&r));
 	CHECK_HAS(r.c.why, "expired");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_EXPIRED);
 	run_free(&r);
 
 	dial(&r, "notyetvalid", "sip.pstnhub.lab.test", NULL);
 	CHECK(client_failed(&r));
 	CHECK_HAS(r.c.why, "not yet valid");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_EXPIRED);
 	run_free(&r);
 
 	dial(&r, "selfsigned", "sip.pstnhub.lab.test", NULL);
 	CHECK(client_failed(&r));
 	CHECK_HAS(r.c.why, "self-signed");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_SELF_SIGNED);
 	run_free(&r);
 
 	dial(&r, "nointermediate", "sip.pstnhub.lab.test", NULL);
 	CHECK(client_failed(&r));
 	CHECK_HAS(r.c.why, "missing intermediate");
 	CHECK_HAS(r.c.why, "unable to get local issuer certificate");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_UNTRUSTED_CHAIN);
 	run_free(&r);
 
 	dial(&r, "untrusted", "sip.pstnhub.lab.test", NULL);
 	CHECK(client_failed(&r));
 	CHECK_HAS(r.c.why, "untrusted CA");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_UNTRUSTED_CHAIN);
 	run_free(&r);
 }
 
@@ -446,6 +460,7 @@ static void test_client_certificates(void)
 	run_pair(&r, &co, "sbc1.lab.test", &so, "mtls, no client cert");
 	CHECK(r.s.st == FAILED);
 	CHECK_HAS(r.s.why, "did not return a certificate");
+	CHECK(tls_fail_classify(r.s.why) == TLS_FAIL_NO_CLIENT_CERT);
 	run_free(&r);
 
 	/* The same on TLS 1.2: the client sees the server's alert. */
@@ -467,8 +482,10 @@ static void test_client_certificates(void)
 		       r.c.why, r.s.why);
 		CHECK(r.s.st == FAILED);
 		CHECK_HAS(r.s.why, "did not return a certificate");
+		CHECK(tls_fail_classify(r.s.why) == TLS_FAIL_NO_CLIENT_CERT);
 		CHECK(r.c.st == FAILED);
 		CHECK_HAS(r.c.why, "handshake failure");
+		CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_PEER_ALERT);
 		run_free(&r);
 	}
 
@@ -564,6 +581,7 @@ static void test_versions_and_ciphers(void)
 	CHECK(r.s.st == FAILED);
 	CHECK_HAS(r.s.why, "unsupported protocol");
 	CHECK_HAS(r.s.why, "TLS 1.1");
+	CHECK(tls_fail_classify(r.s.why) == TLS_FAIL_PROTOCOL);
 	CHECK(r.c.st == FAILED);
 	run_free(&r);
 
@@ -572,8 +590,10 @@ static void test_versions_and_ciphers(void)
 	CHECK(r.s.st == FAILED);
 	CHECK_HAS(r.s.why, "no shared cipher");
 	CHECK_HAS(r.s.why, "AES128-SHA");
+	CHECK(tls_fail_classify(r.s.why) == TLS_FAIL_NO_SHARED_CIPHER);
 	CHECK(r.c.st == FAILED);
 	CHECK_HAS(r.c.why, "handshake failure");
+	CHECK(tls_fail_classify(r.c.why) == TLS_FAIL_PEER_ALERT);
 	run_free(&r);
 
 	/* Our client against a TLS 1.1-only server. */

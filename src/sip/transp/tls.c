@@ -1164,3 +1164,70 @@ bool tls_peer_ok(SSL *ssl, char *why, size_t whylen)
 	}
 	return true;
 }
+
+/* Our own reason texts (tls_peer_ok, tls_handshake_error, the transport's
+ * timeout words), in the order of the most specific first. */
+static const struct {
+	const char *has;
+	enum tls_fail_class c;
+} fail_words[] = {
+        {"name mismatch", TLS_FAIL_NAME_MISMATCH},
+        {"IP address mismatch", TLS_FAIL_NAME_MISMATCH},
+        {"the peer says our certificate", TLS_FAIL_PEER_REFUSED_US},
+        {"the peer rejected our certificate", TLS_FAIL_PEER_REFUSED_US},
+        {"the peer does not trust our", TLS_FAIL_PEER_REFUSED_US},
+        {"the peer does not accept our", TLS_FAIL_PEER_REFUSED_US},
+        {"the peer requires a client certificate", TLS_FAIL_PEER_REFUSED_US},
+        {"did not return a certificate", TLS_FAIL_NO_CLIENT_CERT},
+        {"handshake failure alert from the peer", TLS_FAIL_PEER_ALERT},
+        {"alert from the peer", TLS_FAIL_PEER_ALERT},
+        {"has expired", TLS_FAIL_EXPIRED},
+        {"not yet valid", TLS_FAIL_EXPIRED},
+        {"self-signed peer certificate", TLS_FAIL_SELF_SIGNED},
+        {"untrusted CA", TLS_FAIL_UNTRUSTED_CHAIN},
+        {"not a CA", TLS_FAIL_UNTRUSTED_CHAIN},
+        {"not from a CA we trust", TLS_FAIL_UNTRUSTED_CHAIN},
+        {"no shared cipher", TLS_FAIL_NO_SHARED_CIPHER},
+        {"no shared group", TLS_FAIL_NO_SHARED_CIPHER},
+        {"no common cipher", TLS_FAIL_NO_SHARED_CIPHER},
+        {"ciphers are too weak", TLS_FAIL_NO_SHARED_CIPHER},
+        {"unsupported protocol", TLS_FAIL_PROTOCOL},
+        {"does not speak TLS", TLS_FAIL_NOT_TLS},
+        {"timeout", TLS_FAIL_TIMEOUT},
+        {"unexpected EOF", TLS_FAIL_CLOSED},
+        {"closed", TLS_FAIL_CLOSED},
+        {"reset", TLS_FAIL_CLOSED},
+};
+
+enum tls_fail_class tls_fail_classify(const char *why)
+{
+	if (!why)
+		return TLS_FAIL_OTHER;
+	for (size_t i = 0; i < sizeof(fail_words) / sizeof(fail_words[0]);
+	     i++) {
+		if (strstr(why, fail_words[i].has))
+			return fail_words[i].c;
+	}
+	return TLS_FAIL_OTHER;
+}
+
+const char *tls_fail_name(enum tls_fail_class c)
+{
+	static const char *const names[TLS_FAIL_COUNT] = {
+	        [TLS_FAIL_NAME_MISMATCH] = "name_mismatch",
+	        [TLS_FAIL_EXPIRED] = "expired",
+	        [TLS_FAIL_SELF_SIGNED] = "self_signed",
+	        [TLS_FAIL_UNTRUSTED_CHAIN] = "untrusted_chain",
+	        [TLS_FAIL_PEER_REFUSED_US] = "peer_refused",
+	        [TLS_FAIL_NO_CLIENT_CERT] = "no_client_certificate",
+	        [TLS_FAIL_PEER_ALERT] = "peer_alert",
+	        [TLS_FAIL_NO_SHARED_CIPHER] = "no_shared_cipher",
+	        [TLS_FAIL_PROTOCOL] = "protocol_version",
+	        [TLS_FAIL_NOT_TLS] = "not_tls",
+	        [TLS_FAIL_CLOSED] = "closed",
+	        [TLS_FAIL_TIMEOUT] = "timeout",
+	        [TLS_FAIL_OTHER] = "other",
+	};
+
+	return (unsigned)c < TLS_FAIL_COUNT ? names[c] : "other";
+}

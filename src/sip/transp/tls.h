@@ -88,6 +88,28 @@ bool tls_peer_ok(SSL *ssl, char *why, size_t whylen);
  * OpenSSL error queue and the verify result; clears the queue). */
 void tls_handshake_error(SSL *ssl, char *why, size_t whylen);
 
+/* What a failure reason (from tls_peer_ok / tls_handshake_error) is, as a
+ * short label for metrics ("name_mismatch", "expired", ...): one class
+ * per cause the guide tells apart. */
+enum tls_fail_class {
+	TLS_FAIL_NAME_MISMATCH = 0,
+	TLS_FAIL_EXPIRED,          /* or not yet valid */
+	TLS_FAIL_SELF_SIGNED,      /* a self-signed leaf */
+	TLS_FAIL_UNTRUSTED_CHAIN,  /* untrusted CA or missing intermediate */
+	TLS_FAIL_PEER_REFUSED_US,  /* the peer's alert about our certificate */
+	TLS_FAIL_NO_CLIENT_CERT,   /* a client sent us no certificate */
+	TLS_FAIL_PEER_ALERT,       /* another fatal alert from the peer */
+	TLS_FAIL_NO_SHARED_CIPHER, /* cipher or group */
+	TLS_FAIL_PROTOCOL,         /* TLS version */
+	TLS_FAIL_NOT_TLS,          /* plain text on a TLS port */
+	TLS_FAIL_CLOSED,           /* EOF or reset during the handshake */
+	TLS_FAIL_TIMEOUT,          /* no handshake in time */
+	TLS_FAIL_OTHER,
+	TLS_FAIL_COUNT
+};
+enum tls_fail_class tls_fail_classify(const char *why);
+const char *tls_fail_name(enum tls_fail_class c);
+
 /* RFC 6125 name match of one certificate name against one pattern
  * (either side may hold a one-label leftmost wildcard). Exposed for tests. */
 bool tls_name_match(const char *cert_name, const char *pattern);

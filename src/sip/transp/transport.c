@@ -411,6 +411,11 @@ static void no_delay(evutil_socket_t fd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+static void count_tls_fail(struct tp_conn *c, const char *why)
+{
+	c->tl->st.tls_fail[tls_fail_classify(why)][c->outbound ? 1 : 0]++;
+}
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct tp_conn *c = arg;
@@ -427,6 +432,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		}
 		if (c->ssl && !tls_peer_ok(c->ssl, why, sizeof(why))) {
 			tl->st.tls_handshake_failures++;
+			count_tls_fail(c, why);
 			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s",
 			         why);
 			conn_close_now(c, NULL);
@@ -438,6 +444,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (!c->ready) {
 			tl->st.handshake_timeouts++;
+			if (c->ssl && !c->outbound) /* outbound: TCP or TLS */
+				count_tls_fail(c, "timeout");
 			snprintf(c->reason, sizeof(c->reason), "%s",
 			         c->outbound ? "timeout connecting"
 			                     : "TLS handshake timeout");
@@ -481,6 +489,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 			}
 			snprintf(c->reason, sizeof(c->reason), "TLS: %.250s",
 			         why);
+			count_tls_fail(c, why);
 		} else if (what & BEV_EVENT_EOF) {
 			snprintf(c->reason, sizeof(c->reason),
 			         "closed by the peer");

@@ -65,6 +65,9 @@ struct tp_stats {
 	uint64_t msgs_in, msgs_out, malformed, keepalives;
 	uint64_t conns_accepted, conns_refused_total, conns_refused_per_source;
 	uint64_t tls_handshake_failures, idle_closed, handshake_timeouts;
+	/* TLS handshake failures by class (tls_fail_classify), [0] inbound
+	 * (accepted), [1] outbound (we connected); timeouts included */
+	uint64_t tls_fail[TLS_FAIL_COUNT][2];
 };
 
 /* A connection closed (reason from tp_conn_close_reason). Optional: set

@@ -8,7 +8,9 @@
 #      `name{labels} value`, a valid name, a # TYPE before it, counters
 #      end in _total, numbers) with trunk_up 1 for both trunks;
 #   3. a call ACS -> Genesys held 3 s: /calls shows it (trunks, numbers,
-#      answered); after it, calls_total{outcome="answered"} is 1;
+#      answered); after it, calls_total{outcome="answered"} is 1, the
+#      per-trunk outcomes (acs inbound, genesys outbound) 1, the call
+#      rate 1/60; a TLS 1.1 client is counted by reason;
 #   4. `trunkbridge status --url ... --token ...` (and `-c lab.yaml`)
 #      prints both trunks Active and exits 0; once the Genesys UAS is gone
 #      the trunk turns Inactive and it exits 1; a wrong port exits 2.
@@ -34,6 +36,9 @@ cat >>"$work/lab.yaml" <<YAML
 admin:
   listen: "127.0.0.1:$ADMIN_PORT"
   token: $TOKEN
+log:
+  level: info
+  modules: { trunk: debug, media: warn }
 YAML
 URL=http://127.0.0.1:$ADMIN_PORT
 lab_stunnel
@@ -49,6 +54,13 @@ LAB_STEP="trunks" lab_wait_active
 grep -q "event=admin_listening listen=127.0.0.1:$ADMIN_PORT token=yes" "$work/tb.log" ||
 	lab_fail "no event=admin_listening in the log"
 echo "ok: trunks acs (sip, sip2) and genesys Active; admin on 127.0.0.1:$ADMIN_PORT"
+# log.modules: trunk at debug (every OPTIONS ping), the others at info
+grep -q 'level=debug module=trunk event=options_ping trunk=genesys server=127.0.0.4:[0-9]* status=200 ' "$work/tb.log" ||
+	lab_fail "log.modules trunk: debug: no debug options_ping line"
+grep -q 'level=info module=app event=started ' "$work/tb.log" ||
+	lab_fail "no info line with its module: $(head -3 "$work/tb.log")"
+! grep -q 'level=debug module=[^t]' "$work/tb.log" || lab_fail "a debug line from a module at info: $(grep -m1 'level=debug module=[^t]' "$work/tb.log")"
+echo "ok: log.modules: trunk debug lines (options_ping), module= on every line"
 
 # get PATH [curl args]: the body (stdout), the status code in $work/code
 get() {
@@ -181,8 +193,25 @@ promcheck "$work/metrics.txt" >"$work/promcheck.out" || lab_fail "/metrics after
 lab_expect "calls answered" "$(metric 'trunkbridge_calls_total{outcome="answered"}')" 1
 lab_expect "calls failed" "$(metric 'trunkbridge_calls_total{outcome="failed"}')" 0
 lab_expect "active calls after" "$(metric 'trunkbridge_calls_active')" 0
+lab_expect "acs inbound answered" "$(metric 'trunkbridge_trunk_calls_total{trunk="acs",direction="inbound",outcome="answered"}')" 1
+lab_expect "genesys outbound answered" "$(metric 'trunkbridge_trunk_calls_total{trunk="genesys",direction="outbound",outcome="answered"}')" 1
+lab_expect "acs outbound answered" "$(metric 'trunkbridge_trunk_calls_total{trunk="acs",direction="outbound",outcome="answered"}')" 0
+lab_expect "genesys inbound failed" "$(metric 'trunkbridge_trunk_calls_total{trunk="genesys",direction="inbound",outcome="failed"}')" 0
+# one call in the last minute: 1/60 per second
+lab_expect "call rate" "$(metric 'trunkbridge_call_rate{window="60s"}')" 0.017
+# a TLS 1.1-only client: refused by the listener, counted by reason
+timeout 10 openssl s_client -connect "127.0.0.1:$LAB_TB" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
+	</dev/null >"$work/s_client11.log" 2>&1 || true
+for _ in $(seq 1 50); do
+	get /metrics "${auth[@]}" >"$work/metrics.txt"
+	[ "$(metric 'trunkbridge_tls_handshake_failures_total{direction="inbound",reason="protocol_version"}')" = 1 ] && break
+	sleep 0.1
+done
+lab_expect "TLS failures inbound protocol_version" "$(metric 'trunkbridge_tls_handshake_failures_total{direction="inbound",reason="protocol_version"}')" 1
+lab_expect "TLS failures inbound name_mismatch" "$(metric 'trunkbridge_tls_handshake_failures_total{direction="inbound",reason="name_mismatch"}')" 0
+promcheck "$work/metrics.txt" >"$work/promcheck.out" || lab_fail "/metrics with TLS failures: $(head -5 "$work/promcheck.out")"
 get /calls "${auth[@]}" | grep -qF '"count": 0' || lab_fail "/calls after the call is not empty"
-lab_ok "/calls showed the call (acs -> genesys, +14255550101, answered); calls_total{outcome=\"answered\"} 1 after it"
+lab_ok "/calls showed the call (acs -> genesys, +14255550101, answered); calls_total{outcome=\"answered\"} 1 after it; trunk_calls_total acs inbound and genesys outbound answered 1; call_rate 0.017/s; a TLS 1.1 client counted as tls_handshake_failures_total{inbound,protocol_version} 1"
 
 LAB_STEP="4: trunkbridge status"
 rc=0
