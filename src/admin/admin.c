@@ -3,6 +3,7 @@
 #include "b2b/b2b.h"
 #include "media/relay.h"
 #include "sip/transp/transport.h"
+#include "trace/trace.h"
 #include "trunk/health.h"
 #include "trunk/pinger.h"
 
@@ -466,6 +467,44 @@ static void metrics_sip(struct admin *a, struct evbuffer *b)
 	}
 }
 
+static void metrics_trace(struct admin *a, struct evbuffer *b)
+{
+	const struct trace *tr = a->env.trace ? *a->env.trace : NULL;
+	struct trace_stats t;
+
+	if (tr)
+		t = trace_stats(tr);
+	else
+		memset(&t, 0, sizeof(t));
+	meta(b, "trunkbridge_trace_enabled", "gauge",
+	     "1 when a trace section is on (docs/trace.md)");
+	evbuffer_add_printf(b, "trunkbridge_trace_enabled %d\n", tr != NULL);
+	meta(b, "trunkbridge_trace_messages_total", "counter",
+	     "SIP messages seen by the trace, by result (written to pcap, "
+	     "filtered out by trace.calls, dropped on the pcap side)");
+	evbuffer_add_printf(
+	        b,
+	        "trunkbridge_trace_messages_total{result=\"written\"} %llu\n"
+	        "trunkbridge_trace_messages_total{result=\"filtered\"} "
+	        "%llu\n"
+	        "trunkbridge_trace_messages_total{result=\"dropped\"} %llu\n",
+	        (unsigned long long)t.written, (unsigned long long)t.filtered,
+	        (unsigned long long)t.dropped);
+	meta(b, "trunkbridge_trace_hep_packets_total", "counter",
+	     "HEPv3 packets to the collector, by result");
+	evbuffer_add_printf(
+	        b,
+	        "trunkbridge_trace_hep_packets_total{result=\"sent\"} %llu\n"
+	        "trunkbridge_trace_hep_packets_total{result=\"dropped\"} "
+	        "%llu\n",
+	        (unsigned long long)t.hep_sent,
+	        (unsigned long long)t.hep_dropped);
+	meta(b, "trunkbridge_trace_files_rotated_total", "counter",
+	     "pcap files closed at trace.pcap.max_file_size");
+	evbuffer_add_printf(b, "trunkbridge_trace_files_rotated_total %llu\n",
+	                    (unsigned long long)t.rotated);
+}
+
 static void metrics_calls(struct admin *a, struct evbuffer *b)
 {
 	struct b2b_stats z;
@@ -590,6 +629,7 @@ static void on_metrics(struct admin *a, struct evhttp_request *req)
 	metrics_trunk_calls(a, b);
 	metrics_sip(a, b);
 	metrics_media(a, b);
+	metrics_trace(a, b);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type",
 	                  "text/plain; version=0.0.4; charset=utf-8");

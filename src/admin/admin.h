@@ -28,6 +28,7 @@ struct admin;
 struct b2b;
 struct pinger;
 struct tp_layer;
+struct trace;
 
 /* What the endpoint reads, through pointers into the running element
  * (a reload replaces the generation and the pingers in place). */
@@ -40,6 +41,7 @@ struct admin_env {
 	size_t n_pingers;              /* slots of pingers */
 	const struct b2b *b2b;         /* may be NULL */
 	const struct tp_layer *tp;     /* may be NULL: SIP transport counters */
+	struct trace *const *trace;    /* may be NULL; *trace NULL: no trace */
 	const int64_t *loaded_wall_ms; /* when *cfg was loaded (epoch ms) */
 };
 

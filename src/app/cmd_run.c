@@ -18,6 +18,7 @@
 #include "sip/msg/sip_decode.h"
 #include "sip/transp/transport.h"
 #include "sip/tx/sip_tx.h"
+#include "trace/trace.h"
 #include "trunk/options.h"
 #include "trunk/pinger.h"
 #include "trunk/tls_conf.h"
@@ -51,6 +52,9 @@ struct run {
 	/* the admin endpoint (admin/; NULL: no admin section) */
 	struct admin *admin;
 	int64_t loaded_ms; /* wall clock: when r->cfg was loaded */
+	/* the SIP trace (trace/; NULL: no trace section): the transport
+	 * layer's tap */
+	struct trace *trace;
 };
 
 static void rearm(void *arg);
@@ -398,6 +402,50 @@ static int b2b_config(struct run *r, struct route_table *routes)
 	return rc;
 }
 
+/* The trace section of a generation: the tracer started, changed or
+ * stopped. 0, or -1 (logged) when it cannot start or change. */
+static int trace_apply(struct run *r, struct tb_config *cfg)
+{
+	const struct cfg_trace *t = &cfg->trace;
+	char err[256];
+
+	if (!t->enabled) {
+		if (r->trace) {
+			tp_layer_set_tap(r->tp, NULL, NULL);
+			trace_free(r->trace);
+			r->trace = NULL;
+			tb_log("info", "trace_stopped",
+			       "reason=\"no trace section\"");
+		}
+		return 0;
+	}
+	if (r->trace && trace_reload(r->trace, cfg, err, sizeof(err)) != 0) {
+		tb_log("error", "trace_reload_failed",
+		       "reason=\"%s\" (the running trace stays)", err);
+		return -1;
+	}
+	if (!r->trace) {
+		r->trace = trace_new(r->base, cfg, err, sizeof(err));
+		if (!r->trace) {
+			tb_log("error", "trace_failed", "reason=\"%s\"", err);
+			return -1;
+		}
+		tp_layer_set_tap(r->tp, trace_tap, r->trace);
+	}
+	tb_log("info", "trace", "pcap_dir=%s hep=%s calls=%zu",
+	       t->pcap_dir ? t->pcap_dir : "none",
+	       t->hep ? t->hep_text : "none", t->n_calls);
+	return 0;
+}
+
+/* The B2BUA made a leg: the trace follows every leg of a traced call. */
+static void on_leg_made(void *arg, const char *of, const char *made)
+{
+	struct run *r = arg;
+
+	trace_link(r->trace, of, made);
+}
+
 /* The B2BUA asks whether a trunk server may take a call (its OPTIONS
  * health, by trunk name: a call may belong to an older generation). */
 static bool server_ok(void *arg, const struct cfg_trunk *t, size_t i,
@@ -487,6 +535,7 @@ static int admin_start(struct run *r)
 	        .n_pingers = MAX_TRUNKS,
 	        .b2b = r->b2b,
 	        .tp = r->tp,
+	        .trace = &r->trace,
 	        .loaded_wall_ms = &r->loaded_ms,
 	};
 	r->admin = admin_new(&ae, &r->cfg->admin, err, sizeof(err));
@@ -596,6 +645,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	ncfg = NULL;
 	r->loaded_ms = wall_ms();
 	apply_log_levels(r->cfg);
+	trace_apply(r, r->cfg);
 	if (b2b_config(r, nroutes) != 0)
 		tb_log("error", "reload_b2b_failed", "config=%s", r->path);
 	r->id.fqdn = r->cfg->identity.fqdn;
@@ -697,6 +747,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	tp_layer_set_closed(r.tp, on_conn_closed, &r);
+	if (trace_apply(&r, r.cfg) != 0)
+		goto out;
 	{
 		char err[512];
 		routes = build_routes(r.cfg, err, sizeof(err));
@@ -726,6 +778,7 @@ int cmd_run(int argc, char **argv)
 		        .transport = r.transport_name,
 		        .after = rearm,
 		        .server_ok = server_ok,
+		        .leg_made = on_leg_made,
 		        .arg = &r,
 		};
 		r.b2b = b2b_new(&be);
@@ -769,6 +822,8 @@ out:
 	if (r.tx_timer)
 		event_free(r.tx_timer);
 	tp_layer_free(r.tp);
+	trace_free(r.trace); /* after the last message: flushed */
+	r.trace = NULL;
 	b2b_free(r.b2b);
 	route_table_free(routes);
 	if (r.cdr)

@@ -55,6 +55,10 @@ struct b2b_env {
 	const char *transport;    /* "tls"/"tcp"/"udp" of that port */
 	void (*after)(void *arg); /* re-arm the tx timer after work */
 	b2b_server_h *server_ok;  /* NULL: every server usable */
+	/* A call made a leg with Call-ID `made` beside its leg with Call-ID
+	 * `of` (leg B, a transfer's new leg): the trace follows both. NULL:
+	 * nobody is told. */
+	void (*leg_made)(void *arg, const char *of, const char *made);
 	void *arg;
 };
 

@@ -1175,6 +1175,8 @@ void b2b_call_invite(struct b2b *b, const struct tp_addr *src,
 	tb_log("info", "call_routed",
 	       "call=%s out_trunk=%s route=%zu out_calling=%s out_call_id=%s",
 	       c->id, out->name, rt->index, c->out_calling, l->call_id);
+	if (b->env.leg_made)
+		b->env.leg_made(b->env.arg, c->a->call_id, l->call_id);
 	if (out->dial_timeout_ms) {
 		c->dial_timer = evtimer_new(b->env.base, on_dial_timeout, c);
 		if (c->dial_timer) {

@@ -712,6 +712,8 @@ void b2b_xfer_refer(struct call *c, struct leg *l, struct sip_msg *m,
 		return;
 	}
 	b2b_hash_add(b, n);
+	if (b->env.leg_made)
+		b->env.leg_made(b->env.arg, xf->k->call_id, n->call_id);
 	c->xf = xf;
 	b2b_reply(b, tx, m, 202, NULL, NULL);
 	tb_log("info", "transfer_start",
@@ -865,6 +867,8 @@ void b2b_xfer_replaces(struct b2b *b, const struct tp_addr *src,
 	xf->inv_tx = sip_tx_ref(tx);
 	sip_tx_set_handler(tx, on_xsrv, c);
 	b2b_hash_add(b, n);
+	if (b->env.leg_made)
+		b->env.leg_made(b->env.arg, r->call_id, n->call_id);
 	c->xf = xf;
 	c->pending++;
 	tb_log("info", "transfer_start",

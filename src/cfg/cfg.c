@@ -511,6 +511,7 @@ enum {
 	R_IP_RANGES_CHECK_INTERVAL,
 	R_MEDIA,
 	R_ADMIN,
+	R_TRACE,
 	R_LOG,
 	R_COUNT
 };
@@ -518,7 +519,8 @@ static const char *const root_keys[R_COUNT] = {
         "identity", "listen",          "limits",
         "timers",   "trunks",          "routes",
         "cdr",      "refused_sources", "ip_ranges_check_interval",
-        "media",    "admin",           "log"};
+        "media",    "admin",           "trace",
+        "log"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -661,6 +663,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	parse_allow_globals(c, k);
 	cfg_parse_media(c, &k[R_MEDIA]);
 	cfg_parse_admin(c, &k[R_ADMIN]);
+	cfg_parse_trace(c, &k[R_TRACE]);
 	cfg_parse_log(c, &k[R_LOG]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);
 }

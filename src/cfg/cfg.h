@@ -253,6 +253,33 @@ struct cfg_media {
 	uint32_t batch; /* packets per recvmmsg/sendmmsg; default 32 */
 };
 
+/* The top-level trace section: every SIP message (or a chosen call's)
+ * into rolling pcap files and/or to a HEPv3 collector (docs/trace.md).
+ * Absent: no trace. */
+#define CFG_MAX_TRACE_CALLS 64 /* trace.calls patterns */
+struct cfg_trace {
+	bool enabled; /* a trace: section is present */
+	/* pcap: { dir, max_file_size, max_files, buffer_size }; dir NULL:
+	 * no files */
+	const char *pcap_dir;
+	uint64_t max_file_size; /* bytes; default 10MB */
+	uint32_t max_files;     /* default 10: the oldest beyond are deleted */
+	uint32_t buffer_size;   /* bytes; default 256KB (flushed every 1 s) */
+	/* hep: { address, id, password } */
+	bool hep;                    /* a hep: subsection is present */
+	struct cfg_addr hep_address; /* an IP literal */
+	uint16_t hep_port;
+	const char *hep_text;     /* "127.0.0.1:9060", "[::1]:9060" */
+	uint32_t hep_id;          /* capture agent id; default 2001 */
+	const char *hep_password; /* NULL: none */
+	/* calls: number patterns; empty: every message is traced, else only
+	 * the calls whose INVITE has a matching Request-URI, From or To user
+	 * (both legs) */
+	const char *const *calls;
+	size_t n_calls;
+	uint32_t max_call_ids; /* Call-IDs of traced calls kept; 1024 */
+};
+
 /* The top-level log section: a level for every module, and one per
  * module (docs/config.md). Levels are enum tb_log_level values (0 debug ..
  * 3 error); -1: not set. */
@@ -383,6 +410,7 @@ struct tb_config {
 	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
 	struct cfg_media media;
 	struct cfg_admin admin;
+	struct cfg_trace trace;
 	struct cfg_log log;
 	/* A request from a source in no trunk's allow list: dropped with no
 	 * answer (default), or answered 403 (`refused_sources: reply-403`).

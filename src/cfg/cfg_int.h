@@ -188,6 +188,8 @@ void cfg_parse_media_trunk(struct cfg_ctx *c, const struct cfg_val *k,
                            struct cfg_trunk *t);
 /* cfg_admin.c: the admin section (the HTTP endpoint) */
 void cfg_parse_admin(struct cfg_ctx *c, const struct cfg_val *v);
+/* cfg_trace.c: the trace section (pcap files, HEPv3) */
+void cfg_parse_trace(struct cfg_ctx *c, const struct cfg_val *v);
 /* cfg_log.c: the log section (levels per module) */
 void cfg_parse_log(struct cfg_ctx *c, const struct cfg_val *v);
 

@@ -43,6 +43,7 @@ struct tp_conn {
 	struct tls_profile *tls;
 	enum sip_transport transport;
 	struct tp_addr addr;
+	struct sockaddr_storage local; /* our end, once ready (the tap) */
 	struct src_count *src;
 	int refs;
 	bool open;
@@ -67,6 +68,7 @@ struct listener {
 	int family;
 	struct tls_profile *tls;
 	int port;
+	struct sockaddr_storage local; /* bound address (the tap) */
 };
 
 struct tp_layer {
@@ -78,6 +80,8 @@ struct tp_layer {
 	void *arg;
 	tp_closed_h *closed;
 	void *closed_arg;
+	tp_tap_h *tap; /* NULL: no trace */
+	void *tap_arg;
 	struct listener ls[MAX_LISTENERS];
 	unsigned nls;
 	struct tp_conn *conns;
@@ -105,6 +109,36 @@ void tp_addr_str(const struct sockaddr *sa, char *out, size_t outlen)
 	} else {
 		snprintf(out, outlen, "?");
 	}
+}
+
+/* The tap: one message in or out (only called when a tap is set). */
+static void tap(struct tp_layer *tl, bool sent, enum sip_transport tp,
+                const struct sockaddr_storage *local,
+                const struct sockaddr_storage *remote, const char *buf,
+                size_t len, const struct sip_msg *m)
+{
+	struct tp_tap_msg t = {
+	        .sent = sent,
+	        .transport = tp,
+	        .local = (const struct sockaddr *)local,
+	        .remote = (const struct sockaddr *)remote,
+	        .buf = buf,
+	        .len = len,
+	        .msg = m,
+	};
+	tl->tap(tl->tap_arg, &t);
+}
+
+/* The bound address of a UDP listener's socket. */
+static const struct sockaddr_storage *udp_local(const struct tp_layer *tl,
+                                                int fd)
+{
+	static const struct sockaddr_storage none;
+
+	for (unsigned i = 0; i < tl->nls; i++)
+		if (tl->ls[i].fd == fd)
+			return &tl->ls[i].local;
+	return &none;
 }
 
 static size_t ip_bytes(const struct sockaddr *sa, uint8_t out[16])
@@ -374,6 +408,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		}
 		tl->st.msgs_in++;
 		size_t used = m.consumed;
+		if (tl->tap)
+			tap(tl, false, c->transport, &c->local, &c->addr.addr,
+			    m.raw.p, m.raw.l, &m);
 		tl->recv(tl->arg, &c->addr, &m);
 		if (c->open)
 			evbuffer_drain(in, used);
@@ -391,6 +428,11 @@ static void conn_write(struct bufferevent *bev, void *arg)
 
 static void conn_ready(struct tp_conn *c)
 {
+	socklen_t sl = sizeof(c->local);
+
+	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&c->local,
+	                &sl) != 0)
+		memset(&c->local, 0, sizeof(c->local));
 	c->ready = true;
 	set_timeouts(c, c->tl->lim.idle_timeout_ms);
 	if (c->nwaiters)
@@ -607,6 +649,9 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		tl->st.msgs_in++;
+		if (tl->tap)
+			tap(tl, false, SIP_TP_UDP, &l->local, &src.addr,
+			    m.raw.p, m.raw.l, &m);
 		tl->recv(tl->arg, &src, &m);
 	}
 }
@@ -682,6 +727,8 @@ int tp_listen(struct tp_layer *tl, enum sip_transport tp,
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	if (getsockname(l->fd, (struct sockaddr *)&ss, &sl) == 0)
+		memcpy(&l->local, &ss, sizeof(ss));
+	if (l->local.ss_family)
 		l->port = ss.ss_family == AF_INET
 		                  ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
 		                  : ntohs(((struct sockaddr_in6 *)&ss)
@@ -957,6 +1004,9 @@ int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,
 		if (bufferevent_write(c->bev, buf, len) < 0)
 			return -1;
 		tl->st.msgs_out++;
+		if (tl->tap)
+			tap(tl, true, c->transport, &c->local, &c->addr.addr,
+			    buf, len, NULL);
 		return 0;
 	}
 	int fd = dst->udp_fd;
@@ -975,6 +1025,9 @@ int tp_send(struct tp_layer *tl, const struct tp_addr *dst, const char *buf,
 	           dst->addrlen) < 0)
 		return -1;
 	tl->st.msgs_out++;
+	if (tl->tap)
+		tap(tl, true, SIP_TP_UDP, udp_local(tl, fd), &dst->addr, buf,
+		    len, NULL);
 	return 0;
 }
 
@@ -1041,6 +1094,12 @@ void tp_layer_set_closed(struct tp_layer *tl, tp_closed_h *h, void *arg)
 {
 	tl->closed = h;
 	tl->closed_arg = arg;
+}
+
+void tp_layer_set_tap(struct tp_layer *tl, tp_tap_h *h, void *arg)
+{
+	tl->tap = h;
+	tl->tap_arg = arg;
 }
 
 const struct tp_stats *tp_layer_stats(const struct tp_layer *tl)

@@ -75,6 +75,26 @@ struct tp_stats {
 typedef void tp_closed_h(void *arg, struct tp_conn *conn);
 void tp_layer_set_closed(struct tp_layer *tl, tp_closed_h *h, void *arg);
 
+/* A tap (src/trace): every SIP message the layer receives, after framing
+ * and, for TLS, decryption, and every message it sends, with its
+ * transport and both ends. Keep-alives and bytes that did not parse are
+ * not tapped. Everything is valid only during the call. No tap (the
+ * default, or h NULL): nothing is done. */
+struct tp_tap_msg {
+	bool sent;
+	enum sip_transport transport;
+	/* our end: a connection's local address, or the address the UDP
+	 * socket is bound to (0.0.0.0/:: for a wildcard listener) */
+	const struct sockaddr *local;
+	const struct sockaddr *remote; /* the peer */
+	const char *buf;               /* the message as received or sent */
+	size_t len;
+	/* received: the parsed message; sent: NULL */
+	const struct sip_msg *msg;
+};
+typedef void tp_tap_h(void *arg, const struct tp_tap_msg *m);
+void tp_layer_set_tap(struct tp_layer *tl, tp_tap_h *h, void *arg);
+
 struct tp_layer *tp_layer_new(struct event_base *base,
                               const struct tp_limits *lim, tp_recv_h *recv,
                               tp_bad_h *bad, void *arg);
