@@ -3,7 +3,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps test test-asan fuzz demo bench format format-check clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all build deps test test-asan fuzz demo bench format format-check clean install
 
 all: build
 
@@ -13,6 +16,12 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# bin/trunkbridge, lib/systemd/system/trunkbridge.service, the example
+# config and docs in share/doc/trunkbridge, under $(DESTDIR)$(PREFIX)
+# (docs/operations.md: the user, folders and config before the first start).
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -542,10 +542,12 @@ static void metrics_calls(struct admin *a, struct evbuffer *b)
 	        "trunkbridge_calls_refused_total{reason=\"limit\"} %llu\n"
 	        "trunkbridge_calls_refused_total{reason=\"no_route\"} %llu\n"
 	        "trunkbridge_calls_refused_total{reason=\"loop\"} %llu\n"
-	        "trunkbridge_calls_refused_total{reason=\"overload\"} %llu\n",
+	        "trunkbridge_calls_refused_total{reason=\"overload\"} %llu\n"
+	        "trunkbridge_calls_refused_total{reason=\"draining\"} %llu\n",
 	        (unsigned long long)s->refused_limit,
 	        (unsigned long long)s->no_route, (unsigned long long)s->loops,
-	        (unsigned long long)s->overload);
+	        (unsigned long long)s->overload,
+	        (unsigned long long)s->refused_draining);
 	meta(b, "trunkbridge_refused_sources_total", "counter",
 	     "requests from sources in no trunk's allow-list");
 	evbuffer_add_printf(b, "trunkbridge_refused_sources_total %llu\n",

@@ -8,6 +8,7 @@
  */
 #include "admin/admin.h"
 #include "app/cmds.h"
+#include "app/lifecycle.h"
 #include "b2b/b2b.h"
 #include "b2b/route.h"
 #include "b2b/uas_check.h"
@@ -55,6 +56,8 @@ struct run {
 	/* the SIP trace (trace/; NULL: no trace section): the transport
 	 * layer's tap */
 	struct trace *trace;
+	/* systemd notifications, the watchdog, the drain (lifecycle.c) */
+	struct lifecycle *life;
 };
 
 static void rearm(void *arg);
@@ -263,6 +266,16 @@ static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
 		       v.why);
 		return;
 	}
+	uint32_t ra;
+	if (m->method_id == SIP_METHOD_OPTIONS && !pl_isset(m->to.tag) &&
+	    lifecycle_draining(r->life, &ra)) {
+		/* stopping: the clouds take us out of rotation */
+		char rv[16];
+		snprintf(rv, sizeof(rv), "%u", (unsigned)ra);
+		reply(r, src, m, 503, "Retry-After", rv);
+		tb_log("debug", "options_answered", "src=%s status=503", from);
+		return;
+	}
 	if (m->method_id == SIP_METHOD_OPTIONS && !pl_isset(m->to.tag)) {
 		reply(r, src, m, 200, NULL, NULL);
 		tb_log("debug", "options_answered", "src=%s", from);
@@ -291,6 +304,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	tb_log("info", "stopping", "signal=%d", (int)sig);
+	if (r->life) {
+		lifecycle_stop(r->life, (int)sig); /* the drain */
+		return;
+	}
 	admin_set_draining(r->admin, true);
 	event_base_loopexit(r->base, NULL);
 }
@@ -652,7 +669,11 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	identity_digest(r->cfg, dig);
 	bool id_changed = memcmp(dig, r->id_digest, 32) != 0;
 	memcpy(r->id_digest, dig, 32);
-	tp_close_tls(r->tp, id_changed, true);
+	/* our certificate changed: TLS connections close gracefully and
+	 * peers see the new one when they reconnect. Otherwise they stay:
+	 * the calls in progress on them go on (new trust settings of a
+	 * trunk apply to its new connections). */
+	tp_close_tls(r->tp, id_changed, id_changed);
 	if (start_pingers(r) != 0)
 		tb_log("error", "reload_pingers_failed", "config=%s", r->path);
 	tb_log("info", "reloaded", "config=%s certificate_changed=%s", r->path,
@@ -663,6 +684,20 @@ drop:
 			tls_profile_unref(lp[i]);
 	}
 	cfg_free(ncfg);
+}
+
+/* SIGHUP as systemd sees it: RELOADING=1, the reload, READY=1. */
+static void on_hup_notify(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *r = arg;
+	int64_t before = r->loaded_ms;
+
+	lifecycle_reloading(r->life);
+	on_hup(sig, what, arg);
+	lifecycle_reloaded(r->life, r->loaded_ms != before
+	                                    ? "running: config reloaded"
+	                                    : "running: reload refused, the "
+	                                      "config stays");
 }
 
 int cmd_run(int argc, char **argv)
@@ -792,14 +827,28 @@ int cmd_run(int argc, char **argv)
 	}
 	if (admin_start(&r) != 0)
 		goto out;
+	{
+		struct lifecycle_env le = {
+		        .base = r.base,
+		        .b2b = r.b2b,
+		        .admin = r.admin,
+		        .cfg = &r.cfg,
+		};
+		r.life = lifecycle_new(&le);
+		if (!r.life) {
+			fprintf(stderr, "trunkbridge: out of memory\n");
+			goto out;
+		}
+	}
 	sigint = evsignal_new(r.base, SIGINT, on_signal, &r);
 	sigterm = evsignal_new(r.base, SIGTERM, on_signal, &r);
-	sighup = evsignal_new(r.base, SIGHUP, on_hup, &r);
+	sighup = evsignal_new(r.base, SIGHUP, on_hup_notify, &r);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(sighup, NULL);
 	tb_log("info", "started", "fqdn=%s config=%s", r.cfg->identity.fqdn,
 	       path);
+	lifecycle_ready(r.life, "running");
 	event_base_dispatch(r.base);
 	rc = 0;
 out:
@@ -809,6 +858,8 @@ out:
 		event_free(sigterm);
 	if (sighup)
 		event_free(sighup);
+	lifecycle_free(r.life);
+	r.life = NULL;
 	admin_free(r.admin); /* no more requests into what follows */
 	r.admin = NULL;
 	/* calls end first (CDR rows), then the layers under them */

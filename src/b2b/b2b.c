@@ -729,6 +729,8 @@ bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m)
 		} else {
 			b2b_call_in_dialog(b, l, src, m, tx);
 		}
+	} else if (m->method_id == SIP_METHOD_INVITE && b->draining) {
+		b2b_drain_refuse(b, tx, m); /* stopping: drain.c */
 	} else if (m->method_id == SIP_METHOD_INVITE) {
 		b2b_call_invite(b, src, m, tx, trunk);
 	} else {

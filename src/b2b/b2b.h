@@ -67,6 +67,7 @@ struct b2b_stats {
 	uint64_t refused_source, refused_limit, no_route, loops;
 	uint64_t failovers, cdr_written, cdr_failed, overload;
 	uint64_t transfers, transfers_failed; /* REFER and Replaces */
+	uint64_t refused_draining; /* new INVITEs 503 while stopping */
 };
 
 struct b2b *b2b_new(const struct b2b_env *env);
@@ -97,6 +98,19 @@ int b2b_trunk_of(const struct b2b *b, const struct sockaddr *sa);
 bool b2b_request(struct b2b *b, const struct tp_addr *src, struct sip_msg *m);
 
 const struct b2b_stats *b2b_stats(const struct b2b *b);
+
+/* ---- draining (a stop: SIGTERM; drain.c, docs/operations.md) */
+/* From now on new INVITEs get 503 with Retry-After retry_after_s; calls
+ * in progress go on. */
+void b2b_set_draining(struct b2b *b, uint32_t retry_after_s);
+/* Every call not ended yet ends now: an answered one with BYE on both
+ * legs carrying `reason` (a Reason header value), one not answered yet
+ * with CANCEL toward the called side and 503 to the caller; each gets
+ * its CDR row (hangup_by trunkbridge). Returns how many calls it ended. */
+size_t b2b_bye_all(struct b2b *b, const char *reason);
+/* Nothing left to wait for: no call (not even an ended one waiting for a
+ * transaction) and every BYE trunkbridge sent answered or timed out. */
+bool b2b_idle(const struct b2b *b);
 
 /* ---- a read-only view of the live calls (b2b_view.c; the admin
  * endpoint). Nothing is changed; nothing is allocated. */

@@ -67,6 +67,11 @@ struct b2b {
 	char seed[12]; /* random hex, prefix of our tags and branches */
 	uint64_t seq;
 	bool closing; /* b2b_shutdown ran: no more sending */
+	/* draining (SIGTERM, drain.c): new INVITEs get 503 with
+	 * Retry-After drain_retry_s; byes_out: BYEs sent, not answered yet */
+	bool draining;
+	uint32_t drain_retry_s;
+	uint32_t byes_out;
 	/* every message a call builds is built here, then copied by the
 	 * transaction layer or written to the connection: one loop, one
 	 * message at a time, nothing allocated per message */
@@ -367,7 +372,14 @@ int b2b_use_of(struct b2b *b, const char *name);
 /* One call started now (the call rate's ring; b2b_view.c). */
 void b2b_rate_count(struct b2b *b);
 void b2b_write_cdr(struct call *c);
-/* BYE on a confirmed dialog (fire and forget); orig: the BYE relayed. */
+/* drain.c: the answer to a BYE b2b_send_bye sent (counts byes_out) */
+void b2b_bye_done(void *arg, struct sip_tx *tx, uint16_t status,
+                  const struct sip_msg *resp);
+/* A new INVITE while draining: 503 with Retry-After. */
+void b2b_drain_refuse(struct b2b *b, struct sip_tx *tx,
+                      const struct sip_msg *m);
+/* BYE on a confirmed dialog (answer counted in byes_out, nothing else
+ * waits for it); orig: the BYE relayed. */
 void b2b_send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
                   const char *reason);
 void b2b_send_ack(struct call *c, struct leg *l, uint32_t cseq);

@@ -368,8 +368,9 @@ void b2b_send_bye(struct call *c, struct leg *l, const struct sip_msg *orig,
 	}
 	size_t n = b2b_build_request(c->b, l, PL("BYE"), ++l->lcseq, orig,
 	                             extra, PL_NULL, PL_NULL, out, B2B_MSG_MAX);
-	if (n)
-		b2b_leg_send(l, out, n, false, NULL, NULL, NULL);
+	/* its answer is counted: a drain waits for it (drain.c) */
+	if (n && b2b_leg_send(l, out, n, false, b2b_bye_done, c->b, NULL) == 0)
+		c->b->byes_out++;
 }
 
 /* ---- timers ---- */

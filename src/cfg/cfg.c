@@ -511,16 +511,25 @@ enum {
 	R_IP_RANGES_CHECK_INTERVAL,
 	R_MEDIA,
 	R_ADMIN,
+	R_SHUTDOWN,
 	R_TRACE,
 	R_LOG,
 	R_COUNT
 };
-static const char *const root_keys[R_COUNT] = {
-        "identity", "listen",          "limits",
-        "timers",   "trunks",          "routes",
-        "cdr",      "refused_sources", "ip_ranges_check_interval",
-        "media",    "admin",           "trace",
-        "log"};
+static const char *const root_keys[R_COUNT] = {"identity",
+                                               "listen",
+                                               "limits",
+                                               "timers",
+                                               "trunks",
+                                               "routes",
+                                               "cdr",
+                                               "refused_sources",
+                                               "ip_ranges_check_interval",
+                                               "media",
+                                               "admin",
+                                               "shutdown",
+                                               "trace",
+                                               "log"};
 
 static void diag_quiet(struct fy_diag *diag, void *user, const char *buf,
                        size_t len)
@@ -663,6 +672,7 @@ static void load_root(struct cfg_ctx *c, struct fy_node *root)
 	parse_allow_globals(c, k);
 	cfg_parse_media(c, &k[R_MEDIA]);
 	cfg_parse_admin(c, &k[R_ADMIN]);
+	cfg_parse_shutdown(c, &k[R_SHUTDOWN]);
 	cfg_parse_trace(c, &k[R_TRACE]);
 	cfg_parse_log(c, &k[R_LOG]);
 	cross_checks(c, &k[R_IDENTITY], &k[R_LISTEN]);

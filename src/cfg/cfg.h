@@ -253,6 +253,33 @@ struct cfg_media {
 	uint32_t batch; /* packets per recvmmsg/sendmmsg; default 32 */
 };
 
+/* The top-level admin section: the HTTP endpoint of /health, /status,
+ * /calls and /metrics (docs/admin.md). Absent: no endpoint. */
+struct cfg_admin {
+	bool enabled;            /* an admin: section is present */
+	struct cfg_addr address; /* default 127.0.0.1 (only a port given) */
+	uint16_t port;
+	const char *listen; /* "127.0.0.1:8080", "[::1]:8080" */
+	const char *token;  /* bearer token; NULL: none */
+};
+
+/* The top-level log section: a level for every module, and one per
+ * module (docs/config.md). Levels are enum tb_log_level values (0 debug ..
+ * 3 error); -1: not set. */
+#define CFG_LOG_MODULES 10 /* TB_MOD_COUNT (base/log.h) */
+struct cfg_log {
+	int level;                    /* -1: TB_LOG_LEVEL, else info */
+	int modules[CFG_LOG_MODULES]; /* -1: the level above */
+};
+
+/* The top-level shutdown section: how a SIGTERM drains the calls
+ * (docs/operations.md). Absent: the defaults. */
+struct cfg_shutdown {
+	uint32_t drain_timeout_ms; /* calls may go on; then BYE; 30s */
+	uint32_t bye_wait_ms;      /* answers to those BYEs awaited; 2s */
+	uint32_t retry_after_s;    /* in 503s while draining; 30 */
+};
+
 /* The top-level trace section: every SIP message (or a chosen call's)
  * into rolling pcap files and/or to a HEPv3 collector (docs/trace.md).
  * Absent: no trace. */
@@ -278,25 +305,6 @@ struct cfg_trace {
 	const char *const *calls;
 	size_t n_calls;
 	uint32_t max_call_ids; /* Call-IDs of traced calls kept; 1024 */
-};
-
-/* The top-level log section: a level for every module, and one per
- * module (docs/config.md). Levels are enum tb_log_level values (0 debug ..
- * 3 error); -1: not set. */
-#define CFG_LOG_MODULES 10 /* TB_MOD_COUNT (base/log.h) */
-struct cfg_log {
-	int level;                    /* -1: TB_LOG_LEVEL, else info */
-	int modules[CFG_LOG_MODULES]; /* -1: the level above */
-};
-
-/* The top-level admin section: the HTTP endpoint of /health, /status,
- * /calls and /metrics (docs/admin.md). Absent: no endpoint. */
-struct cfg_admin {
-	bool enabled;            /* an admin: section is present */
-	struct cfg_addr address; /* default 127.0.0.1 (only a port given) */
-	uint16_t port;
-	const char *listen; /* "127.0.0.1:8080", "[::1]:8080" */
-	const char *token;  /* bearer token; NULL: none */
 };
 
 enum cfg_ice {
@@ -410,6 +418,7 @@ struct tb_config {
 	const char *cdr_path; /* cdr.store without "sqlite:"; NULL: none */
 	struct cfg_media media;
 	struct cfg_admin admin;
+	struct cfg_shutdown shutdown;
 	struct cfg_trace trace;
 	struct cfg_log log;
 	/* A request from a source in no trunk's allow list: dropped with no

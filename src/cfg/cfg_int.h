@@ -192,5 +192,7 @@ void cfg_parse_admin(struct cfg_ctx *c, const struct cfg_val *v);
 void cfg_parse_trace(struct cfg_ctx *c, const struct cfg_val *v);
 /* cfg_log.c: the log section (levels per module) */
 void cfg_parse_log(struct cfg_ctx *c, const struct cfg_val *v);
+/* cfg_life.c: the shutdown section (drain on SIGTERM) */
+void cfg_parse_shutdown(struct cfg_ctx *c, const struct cfg_val *v);
 
 #endif
