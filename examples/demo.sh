@@ -10,7 +10,8 @@
 # Then the call lab (tests/integration/calllab.sh, examples/lab.yaml): both
 # trunks go Active, one call each way (PSTN -> Genesys, Genesys -> PSTN) and
 # one that fails over from a busy Microsoft proxy (503) to the next; the
-# CDR rows as a table. Runs to the end by itself (CI runs `make demo`),
+# CDR rows as a table; `trunkbridge status`, a few /metrics series and
+# the SIP trace file (tshark). Runs to the end by itself (CI runs `make demo`),
 # in about 30 s. Exits non-zero if anything is not as expected; stops every
 # process it started.
 set -uo pipefail
@@ -109,6 +110,15 @@ call_lab() {
 	lab_yaml
 	# Genesys' "DTMF payload" 96 (the ACS side uses 101): renumbered across
 	sed -i 's|^\(    termination_uri: trunkbridge-lab.byoc.lab.test.*\)$|\1\n    dtmf_payload: 96|' "$work/lab.yaml"
+	# the admin endpoint (status, metrics) and a SIP trace of every message
+	local admin_port
+	admin_port=$(free_port)
+	cat >>"$work/lab.yaml" <<YAML
+
+admin: { listen: "127.0.0.1:$admin_port" }
+trace:
+  pcap: { dir: $work/trace, max_file_size: 10MB, max_files: 5 }
+YAML
 	printf '\n=== Lab: calls between ACS and Genesys (examples/lab.yaml; TLS everywhere)\n'
 	echo "  ACS:     Microsoft's SIP proxies sip 127.0.0.2:$LAB_S1, sip2 127.0.0.3:$LAB_S2 (SIPp behind stunnel)"
 	echo "  Genesys: the BYOC trunk 127.0.0.4:$LAB_G (SIPp behind stunnel)"
@@ -126,6 +136,9 @@ call_lab() {
 	lab_tb_start
 	LAB_STEP="trunks" lab_wait_active
 	grep 'event=trunk_state' "$work/tb.log" | sed -E 's/^ts=[^ ]+ level=[a-z]+ module=[a-z0-9]+ /    /'
+	printf '\n$ trunkbridge status -c lab.yaml     (the admin endpoint'"'"'s /status as a table; exit 0: every trunk Active)\n'
+	"$tb" status -c "$work/lab.yaml" | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || LAB_STEP="status" lab_fail "trunkbridge status did not exit 0"
 
 	printf '\n--- Call 1: PSTN -> Genesys (the ACS caller dials +14255550100), with SRTP media\n'
 	n=$(($(wc -l <"$work/tb.log") + 1))
@@ -202,6 +215,30 @@ call_lab() {
 		json_extract(media, '\$.in.rx_packets') as rtp_in,
 		json_extract(media, '\$.out.rx_packets') as rtp_out
 		from cdr_view order by id" | sed 's/^/  /'
+
+	printf '\n--- Metrics: curl http://127.0.0.1:%s/metrics   (Prometheus text; docs/admin.md has them all)\n' "$admin_port"
+	curl -s -m 5 "http://127.0.0.1:$admin_port/metrics" >"$work/metrics.txt" ||
+		LAB_STEP="metrics" lab_fail "curl /metrics failed"
+	grep -E '^trunkbridge_(calls_total|call_rate|trunk_calls_total\{trunk="(acs|genesys)",direction="(inbound|outbound)",outcome="answered"\}|media_relayed_packets_total|failovers_total|transfers_total\{result="done"\}|trace_messages_total\{result="written"\})' \
+		"$work/metrics.txt" | sed 's/^/  /'
+	grep -q '^trunkbridge_trunk_calls_total{trunk="acs",direction="inbound",outcome="answered"} [1-9]' "$work/metrics.txt" ||
+		LAB_STEP="metrics" lab_fail "no answered inbound ACS call in /metrics"
+
+	local pcap
+	pcap=$(ls "$work"/trace/trunkbridge-*.pcap 2>/dev/null | head -1)
+	sleep 1.2 # the trace is written out every second
+	printf '\n--- SIP trace: %s (every message, TLS as the SIP it carried)\n' "trace/$(basename "${pcap:-none}")"
+	printf '    open it with Wireshark, sngrep, or: tshark -r FILE -Y sip\n'
+	if [ -n "$pcap" ] && command -v tshark >/dev/null; then
+		tshark -r "$pcap" -Y 'sip.CSeq.method == "INVITE" && (sip.Method == "INVITE" || sip.Status-Code >= 180)' \
+			-T fields -E separator=' ' -e frame.number -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport \
+			-e sip.Method -e sip.Status-Code -e sip.to.user 2>/dev/null | head -12 |
+			awk '{ printf "    #%-4s %s:%s -> %s:%s  %s %s\n", $1, $2, $3, $4, $5, $6, $7 }'
+		[ "$(tshark -r "$pcap" -Y sip 2>/dev/null | wc -l)" -gt 20 ] ||
+			LAB_STEP="trace" lab_fail "the trace file holds too few SIP messages"
+	else
+		LAB_STEP="trace" lab_fail "no pcap in $work/trace"
+	fi
 	lab_finish >/dev/null
 	echo "  (trunkbridge stopped: SIGTERM, exit 0)"
 }
