@@ -378,20 +378,21 @@ enum probe_cause probe_classify(enum probe_step step, const char *reason,
 	case PROBE_STEP_TLS:
 		if (has(r, "TLS profile:"))
 			return PROBE_TLS_PROFILE;
-		if (has(r, "certificate name mismatch"))
+		/* the classes the metrics count (tls.c), refined */
+		switch (tls_fail_classify(r)) {
+		case TLS_FAIL_NAME_MISMATCH:
 			return PROBE_TLS_NAME;
-		if (has(r, "IP address mismatch"))
+		case TLS_FAIL_IP_MISMATCH:
 			return PROBE_TLS_IP_NAME;
-		if (has(r, "peer certificate has expired") ||
-		    has(r, "the peer's certificate has expired"))
+		case TLS_FAIL_EXPIRED:
 			return PROBE_TLS_EXPIRED;
-		if (has(r, "not yet valid"))
+		case TLS_FAIL_NOT_YET_VALID:
 			return PROBE_TLS_NOT_YET_VALID;
-		if (has(r, "self-signed peer certificate"))
+		case TLS_FAIL_SELF_SIGNED:
 			return PROBE_TLS_SELF_SIGNED;
-		if (has(r, "untrusted CA: "))
+		case TLS_FAIL_UNTRUSTED_CA:
 			return PROBE_TLS_UNTRUSTED_CA;
-		if (has(r, "untrusted CA or missing intermediate")) {
+		case TLS_FAIL_UNTRUSTED_CHAIN:
 			/* the chain it sent tells: its leaf alone (not a root)
 			 * lacks the intermediate; a longer one ends at a CA
 			 * we do not trust */
@@ -400,32 +401,26 @@ enum probe_cause probe_classify(enum probe_step step, const char *reason,
 			if (seen->chain_len == 1 && !seen->top_self_signed)
 				return PROBE_TLS_NO_INTERMEDIATE;
 			return PROBE_TLS_UNTRUSTED_CA;
-		}
-		if (has(r, "Extended Key Usage"))
+		case TLS_FAIL_PURPOSE:
 			return PROBE_TLS_PURPOSE;
-		if (has(r, "no shared cipher") || has(r, "no shared group") ||
-		    has(r, "no shared signature") ||
-		    has(r, "handshake failure alert") ||
-		    has(r, "ciphers too weak") ||
-		    has(r, "ciphers are too weak"))
+		case TLS_FAIL_NO_SHARED_CIPHER:
 			return PROBE_TLS_CIPHER;
-		if (has(r, "unsupported protocol"))
+		case TLS_FAIL_PROTOCOL:
 			return PROBE_TLS_PROTOCOL;
-		if (has(r, "rejected our certificate") ||
-		    has(r, "does not trust our certificate") ||
-		    has(r, "does not accept our certificate") ||
-		    has(r, "says our certificate") ||
-		    has(r, "requires a client certificate") ||
-		    has(r, "could not verify our handshake"))
+		case TLS_FAIL_PEER_REFUSED_US:
 			return PROBE_TLS_OUR_CERT;
-		if (has(r, "does not speak TLS"))
+		case TLS_FAIL_NOT_TLS:
 			return PROBE_TLS_NOT_TLS;
-		if (has(r, "timeout") || has(r, "timed out"))
+		case TLS_FAIL_TIMEOUT:
 			return PROBE_TLS_TIMEOUT;
-		if (has(r, "unexpected EOF") || has(r, "closed during") ||
-		    has(r, "reset by peer") || has(r, "connection closed") ||
-		    has(r, "closed by the peer") || has(r, "Broken pipe"))
+		case TLS_FAIL_CLOSED:
 			return PROBE_TLS_CLOSED;
+		case TLS_FAIL_NO_CLIENT_CERT:
+		case TLS_FAIL_PEER_ALERT:
+		case TLS_FAIL_OTHER:
+		case TLS_FAIL_COUNT:
+			break;
+		}
 		return PROBE_TLS_OTHER;
 	case PROBE_STEP_OPTIONS:
 		if (code >= 200 && code < 300)

@@ -88,20 +88,26 @@ bool tls_peer_ok(SSL *ssl, char *why, size_t whylen);
  * OpenSSL error queue and the verify result; clears the queue). */
 void tls_handshake_error(SSL *ssl, char *why, size_t whylen);
 
-/* What a failure reason (from tls_peer_ok / tls_handshake_error) is, as a
- * short label for metrics ("name_mismatch", "expired", ...): one class
- * per cause the guide tells apart. */
+/* What a failure reason (from tls_peer_ok / tls_handshake_error, or the
+ * transport's timeout and close words) is: one class per cause the guide
+ * tells apart. The metrics label them (tls_fail_name: "name_mismatch",
+ * "expired", ...); `check --probe` maps them to causes and fixes. */
 enum tls_fail_class {
 	TLS_FAIL_NAME_MISMATCH = 0,
-	TLS_FAIL_EXPIRED,          /* or not yet valid */
+	TLS_FAIL_IP_MISMATCH, /* an address not in the certificate */
+	TLS_FAIL_EXPIRED,
+	TLS_FAIL_NOT_YET_VALID,
 	TLS_FAIL_SELF_SIGNED,      /* a self-signed leaf */
-	TLS_FAIL_UNTRUSTED_CHAIN,  /* untrusted CA or missing intermediate */
+	TLS_FAIL_UNTRUSTED_CA,     /* the chain ends at a root we lack */
+	TLS_FAIL_UNTRUSTED_CHAIN,  /* untrusted CA or missing intermediate:
+	                              OpenSSL cannot tell which */
+	TLS_FAIL_PURPOSE,          /* Extended Key Usage */
 	TLS_FAIL_PEER_REFUSED_US,  /* the peer's alert about our certificate */
 	TLS_FAIL_NO_CLIENT_CERT,   /* a client sent us no certificate */
-	TLS_FAIL_PEER_ALERT,       /* another fatal alert from the peer */
-	TLS_FAIL_NO_SHARED_CIPHER, /* cipher or group */
+	TLS_FAIL_NO_SHARED_CIPHER, /* cipher, group or signature algorithm */
 	TLS_FAIL_PROTOCOL,         /* TLS version */
 	TLS_FAIL_NOT_TLS,          /* plain text on a TLS port */
+	TLS_FAIL_PEER_ALERT,       /* another fatal alert from the peer */
 	TLS_FAIL_CLOSED,           /* EOF or reset during the handshake */
 	TLS_FAIL_TIMEOUT,          /* no handshake in time */
 	TLS_FAIL_OTHER,
