@@ -566,18 +566,44 @@ static int admin_start(struct run *r)
 	return 0;
 }
 
-/* A reload keeps the endpoint where it listens (the token follows the
- * new generation at once). */
-static void admin_reload(struct run *r, const struct tb_config *ncfg)
+/* Before a reload's swap: does the admin endpoint stop or move? Then it
+ * stops now (admin_reload_after starts it on the new listen). The same
+ * listen keeps it, and its token follows the new generation at once; an
+ * endpoint whose section is gone stops (left running, it would serve
+ * /calls without the token it had). */
+static bool admin_reload_before(struct run *r, const struct tb_config *ncfg)
 {
 	const struct cfg_admin *o = &r->cfg->admin, *n = &ncfg->admin;
 
-	if (o->enabled != n->enabled ||
-	    (o->enabled && strcmp(o->listen, n->listen) != 0))
-		tb_log("warn", "reload_partial",
-		       "config=%s reason=\"admin.listen changed: the "
-		       "endpoint stays as it was until a restart\"",
-		       r->path);
+	if (o->enabled == n->enabled &&
+	    (!o->enabled || strcmp(o->listen, n->listen) == 0))
+		return false;
+	if (r->admin) {
+		admin_free(r->admin);
+		r->admin = NULL;
+		tb_log("info", "admin_stopped", "listen=%s reason=\"%s\"",
+		       o->listen,
+		       n->enabled ? "admin.listen changed"
+		                  : "no admin section any more");
+	}
+	return true;
+}
+
+static void admin_reload_after(struct run *r, bool moved)
+{
+	uint32_t ra;
+
+	if (!moved || !r->cfg->admin.enabled)
+		return;
+	if (admin_start(r) != 0) {
+		tb_log("error", "reload_partial",
+		       "config=%s reason=\"the admin endpoint could not "
+		       "start on %s\"",
+		       r->path, r->cfg->admin.listen);
+		return;
+	}
+	if (lifecycle_draining(r->life, &ra))
+		admin_set_draining(r->admin, true);
 }
 
 /* The log levels of a generation: log.level, else TB_LOG_LEVEL, else
@@ -656,11 +682,12 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		pinger_free(r->pingers[i]);
 		r->pingers[i] = NULL;
 	}
-	admin_reload(r, ncfg);
+	bool admin_moved = admin_reload_before(r, ncfg);
 	cfg_free(r->cfg);
 	r->cfg = ncfg;
 	ncfg = NULL;
 	r->loaded_ms = wall_ms();
+	admin_reload_after(r, admin_moved);
 	apply_log_levels(r->cfg);
 	trace_apply(r, r->cfg);
 	if (b2b_config(r, nroutes) != 0)
@@ -831,7 +858,7 @@ int cmd_run(int argc, char **argv)
 		struct lifecycle_env le = {
 		        .base = r.base,
 		        .b2b = r.b2b,
-		        .admin = r.admin,
+		        .admin = &r.admin,
 		        .cfg = &r.cfg,
 		};
 		r.life = lifecycle_new(&le);

@@ -238,7 +238,7 @@ void lifecycle_stop(struct lifecycle *lc, int sig)
 	       (unsigned)lc->bye_wait_ms, (unsigned)lc->retry_s);
 	tb_sd_notifyf("STOPPING=1\nSTATUS=draining: %llu calls in progress\n",
 	              (unsigned long long)lc->last_active);
-	admin_set_draining(lc->env.admin, true);
+	admin_set_draining(lc->env.admin ? *lc->env.admin : NULL, true);
 	b2b_set_draining(lc->env.b2b, lc->retry_s);
 	lc->poll = event_new(lc->env.base, -1, EV_PERSIST, on_poll, lc);
 	struct timeval pt = tv_ms(LIFE_POLL_MS);

@@ -30,7 +30,9 @@ struct lifecycle;
 struct lifecycle_env {
 	struct event_base *base;
 	struct b2b *b2b;
-	struct admin *admin;    /* NULL: no admin endpoint */
+	/* the running element's endpoint (*admin NULL: none; a reload may
+	 * replace it) */
+	struct admin *const *admin;
 	struct tb_config **cfg; /* the running generation (its shutdown:) */
 };
 

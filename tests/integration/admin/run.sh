@@ -13,7 +13,9 @@
 #      rate 1/60; a TLS 1.1 client is counted by reason;
 #   4. `trunkbridge status --url ... --token ...` (and `-c lab.yaml`)
 #      prints both trunks Active and exits 0; once the Genesys UAS is gone
-#      the trunk turns Inactive and it exits 1; a wrong port exits 2.
+#      the trunk turns Inactive and it exits 1; a wrong port exits 2;
+#   5. SIGHUP with a new admin.listen moves the endpoint (the token still
+#      required); SIGHUP without the admin section stops it.
 # trunkbridge exits 0 on SIGTERM. Loopback only; processes stopped by PID.
 set -euo pipefail
 tb=$(readlink -f "$1")
@@ -236,5 +238,33 @@ sed 's/^/  /' "$work/st.out"
 get /metrics "${auth[@]}" >"$work/metrics.txt"
 lab_expect "trunk_up genesys after" "$(metric 'trunkbridge_trunk_up{trunk="genesys"}')" 0
 lab_ok "exit 2 without the token or the endpoint, 1 once genesys is Inactive (trunk_up 0)"
+
+LAB_STEP="5: reload: the endpoint moves, then stops with its section"
+n=$(grep -c 'event=reloaded' "$work/tb.log" || true)
+ADMIN_PORT2=$(free_port)
+sed -i "s|listen: \"127.0.0.1:$ADMIN_PORT\"|listen: \"127.0.0.1:$ADMIN_PORT2\"|" "$work/lab.yaml"
+grep -q "127.0.0.1:$ADMIN_PORT2" "$work/lab.yaml" || lab_fail "lab.yaml: admin.listen not changed"
+kill -HUP "$lab_tb_pid"
+for _ in $(seq 1 50); do [ "$(grep -c 'event=reloaded' "$work/tb.log" || true)" -gt "$n" ] && break; sleep 0.1; done
+URL=http://127.0.0.1:$ADMIN_PORT2
+lab_expect "/health on the new listen" "$(get /health)" ok
+get /metrics >/dev/null
+lab_expect "/metrics on the new listen without the token" "$(code)" 401
+rc=0
+curl -sS --max-time 3 -o /dev/null "http://127.0.0.1:$ADMIN_PORT/health" 2>/dev/null || rc=$?
+lab_expect "curl to the old listen (7: nothing listens)" "$rc" 7
+# the section removed: the endpoint stops (not left without its token)
+n=$(grep -c 'event=reloaded' "$work/tb.log" || true)
+awk '/^admin:/ { skip = 1; next } skip && /^  / { next } { skip = 0; print }' "$work/lab.yaml" >"$work/lab2.yaml"
+grep -q '^admin:\|token:' "$work/lab2.yaml" && lab_fail "lab2.yaml still has the admin section"
+cp "$work/lab2.yaml" "$work/lab.yaml"
+kill -HUP "$lab_tb_pid"
+for _ in $(seq 1 50); do [ "$(grep -c 'event=reloaded' "$work/tb.log" || true)" -gt "$n" ] && break; sleep 0.1; done
+lab_expect "event=admin_stopped (no admin section)" \
+	"$(lab_log_count 'event=admin_stopped listen=127.0.0.1:[0-9]+ reason="no admin section any more"')" 1
+rc=0
+curl -sS --max-time 3 -o /dev/null "$URL/calls" 2>/dev/null || rc=$?
+lab_expect "curl /calls once the section is gone (7: nothing listens)" "$rc" 7
+lab_ok "SIGHUP: admin.listen moved to :$ADMIN_PORT2 (token still required, old port closed); section removed: the endpoint stopped"
 
 lab_finish
