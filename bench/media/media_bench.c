@@ -57,6 +57,7 @@
 
 #include "media/relay.h"
 #include "media/srtp.h"
+#include "tests/bytes.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -111,24 +112,6 @@ __attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "media_bench: %s\n", what);
 	exit(1);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /* the payload of packet idx of a stream with tag (as tests/tools/rtp_peer) */

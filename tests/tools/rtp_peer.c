@@ -134,6 +134,8 @@
  * (bind, libsrtp2). Loopback addresses only (127.0.0.0/8, ::1).
  */
 #define _GNU_SOURCE
+#include "tests/bytes.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -602,28 +604,6 @@ static void crypto_opt(const char *name, const char *s, struct crypto *c,
 }
 
 /* ---- packets --------------------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 static void rtp_header(uint8_t *p, bool marker, uint8_t pt, uint16_t seq,
                        uint32_t ts, uint32_t ssrc)

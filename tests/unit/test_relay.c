@@ -19,6 +19,7 @@
 
 #include "media/relay.h"
 #include "media/stun.h"
+#include "tests/bytes.h"
 #include "tests/test.h"
 
 #include <arpa/inet.h>
@@ -176,31 +177,6 @@ static void send_to(int fd, uint16_t port, const void *p, size_t n)
 	struct sockaddr_in d = sin_of("127.0.0.1", port);
 	ssize_t r = sendto(fd, p, n, 0, (struct sockaddr *)&d, sizeof(d));
 	CHECK(r == (ssize_t)n);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static size_t rtp_make(uint8_t *b, uint8_t pt, bool marker, uint16_t seq,

@@ -19,6 +19,7 @@
  * SRTP_MAX_STREAMS (LRU); and no allocation by OpenSSL per packet
  * (CRYPTO_set_mem_functions counts them). */
 #include "media/srtp.h"
+#include "tests/bytes.h"
 #include "tests/test.h"
 
 #include <openssl/crypto.h>
@@ -93,26 +94,6 @@ static size_t unhex(uint8_t *out, const char *hex)
 		}                                                              \
 	} while (0)
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* An RTP packet: cc CSRCs, an extension of ext_words words when ext >= 0,
  * plen payload bytes; returns its length. */
 static size_t mk_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc, unsigned cc,
@@ -121,18 +102,18 @@ static size_t mk_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc, unsigned cc,
 	size_t n = 0;
 	p[0] = (uint8_t)(0x80 | (ext_words >= 0 ? 0x10 : 0) | cc);
 	p[1] = 0;
-	wr16(p + 2, seq);
-	wr32(p + 4, 0x11223344u + seq);
-	wr32(p + 8, ssrc);
+	put16(p + 2, seq);
+	put32(p + 4, 0x11223344u + seq);
+	put32(p + 8, ssrc);
 	n = 12;
 	for (unsigned i = 0; i < cc; i++, n += 4)
-		wr32(p + n, 0xc0000000u + i);
+		put32(p + n, 0xc0000000u + i);
 	if (ext_words >= 0) {
-		wr16(p + n, 0xbede);
-		wr16(p + n + 2, (uint16_t)ext_words);
+		put16(p + n, 0xbede);
+		put16(p + n + 2, (uint16_t)ext_words);
 		n += 4;
 		for (int i = 0; i < ext_words; i++, n += 4)
-			wr32(p + n, 0xe0e0e000u + (uint32_t)i);
+			put32(p + n, 0xe0e0e000u + (uint32_t)i);
 	}
 	for (size_t i = 0; i < plen; i++)
 		p[n++] = (uint8_t)(i * 31 + seq);
@@ -143,8 +124,8 @@ static size_t mk_rtcp(uint8_t *p, uint32_t ssrc, size_t words)
 {
 	p[0] = 0x80;
 	p[1] = 200;
-	wr16(p + 2, (uint16_t)(words + 1));
-	wr32(p + 4, ssrc);
+	put16(p + 2, (uint16_t)(words + 1));
+	put32(p + 4, ssrc);
 	for (size_t i = 0; i < 4 * words; i++)
 		p[8 + i] = (uint8_t)(i * 7 + 3);
 	return 8 + 4 * words;
@@ -544,7 +525,7 @@ static size_t ref_cm_rtp(const uint8_t *key, const uint8_t *salt,
 	uint8_t buf[2048], mac[20];
 	unsigned ml = 0;
 	memcpy(buf, p, len);
-	wr32(buf + len, roc);
+	put32(buf + len, roc);
 	HMAC(EVP_sha1(), auth, 20, buf, len + 4, mac, &ml);
 	if (mki_len)
 		memcpy(p + len, mki, mki_len);
@@ -654,7 +635,7 @@ static void test_rollover(void)
 	CHECK(late_len > 0);
 	size_t len = late_len;
 	CHECK_EQ_INT(srtp_unprotect(rx, late, &len), SRTP_OK);
-	CHECK_EQ_INT(rd32(late + 8), 0x01020304);
+	CHECK_EQ_INT(get32(late + 8), 0x01020304);
 out:
 	srtp_ctx_free(tx);
 	srtp_ctx_free(rx);
@@ -677,7 +658,7 @@ static void test_srtcp_unencrypted(void)
 	CHECK(rx != NULL);
 	size_t n = mk_rtcp(q, 0xabcdef01, 6);
 	memcpy(p, q, n);
-	wr32(p + n, 77);
+	put32(p + n, 77);
 	uint8_t mac[20];
 	unsigned ml = 0;
 	HMAC(EVP_sha1(), auth, 20, p, n + 4, mac, &ml);
@@ -706,7 +687,7 @@ static void test_srtcp_unencrypted(void)
 		iv[2 + i] ^= q[4 + i];
 	iv[11] ^= 77;
 	memcpy(p, q, n);
-	wr32(p + n + 16, 77);
+	put32(p + n + 16, 77);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int outl = 0;
 	EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, key, iv);
@@ -946,11 +927,11 @@ static void test_replay(void)
 			len = mk_rtcp(p, 0xaaaa, 2);
 			CHECK_EQ_INT(srtcp_protect(tx, p, &len, sizeof(p)),
 			             SRTP_OK);
-			CHECK_EQ_INT(rd32(p + len - 14), 0x80000000u | i);
+			CHECK_EQ_INT(get32(p + len - 14), 0x80000000u | i);
 		}
 		len = mk_rtcp(p, 0xbbbb, 2);
 		CHECK_EQ_INT(srtcp_protect(tx, p, &len, sizeof(p)), SRTP_OK);
-		CHECK_EQ_INT(rd32(p + len - 14), 0x80000001u);
+		CHECK_EQ_INT(get32(p + len - 14), 0x80000001u);
 	}
 	srtp_ctx_free(tx);
 }
@@ -1002,7 +983,7 @@ static void malformed(enum srtp_suite s)
 		CHECK_EQ_INT(exact(c, true, false, p, n, n),
 		             SRTP_ERR_MALFORMED);
 	/* 12 bytes exactly: an empty payload protects */
-	wr16(p + 2, ++seq);
+	put16(p + 2, ++seq);
 	CHECK_EQ_INT(exact(c, false, true, p, 12, 12 + tag), SRTP_OK);
 	/* CSRC count beyond the length */
 	for (unsigned cc = 1; cc <= 15; cc++) {
@@ -1014,7 +995,7 @@ static void malformed(enum srtp_suite s)
 			        exact(c, false, false, p, n + tag, n + tag),
 			        SRTP_ERR_MALFORMED);
 		}
-		wr16(p + 2, ++seq);
+		put16(p + 2, ++seq);
 		CHECK_EQ_INT(exact(c, false, true, p, 12 + 4 * cc,
 		                   12 + 4 * cc + tag),
 		             SRTP_OK);
@@ -1029,7 +1010,7 @@ static void malformed(enum srtp_suite s)
 		             SRTP_ERR_MALFORMED);
 	}
 	for (unsigned words = 1; words < 300; words += 37) {
-		wr16(p + 22, (uint16_t)words);
+		put16(p + 22, (uint16_t)words);
 		size_t full = 24 + 4 * (size_t)words;
 		for (size_t n = 24; n < full; n += 3) {
 			CHECK_EQ_INT(exact(c, false, true, p, n, n + 64),
@@ -1038,11 +1019,11 @@ static void malformed(enum srtp_suite s)
 			        exact(c, false, false, p, n + tag, n + tag),
 			        SRTP_ERR_MALFORMED);
 		}
-		wr16(p + 2, ++seq);
+		put16(p + 2, ++seq);
 		CHECK_EQ_INT(exact(c, false, true, p, full, full + tag),
 		             SRTP_OK);
 	}
-	wr16(p + 22, 0xffff);
+	put16(p + 22, 0xffff);
 	CHECK_EQ_INT(exact(c, false, true, p, 500, 512), SRTP_ERR_MALFORMED);
 	CHECK_EQ_INT(exact(c, false, false, p, 500, 500), SRTP_ERR_MALFORMED);
 	srtp_ctx_free(c);
@@ -1112,7 +1093,7 @@ static void space(enum srtp_suite s)
 		if (rtcp) {
 			size_t at = si->aead ? len - 3 - 4
 			                     : len - si->rtcp_tag - 3 - 4;
-			CHECK_EQ_INT(rd32(p + at), 0x80000001u);
+			CHECK_EQ_INT(get32(p + at), 0x80000001u);
 		}
 	}
 	srtp_ctx_free(tx);
@@ -1231,7 +1212,7 @@ static void test_streams(void)
 		size_t len = mk_rtcp(p, 0x5000u + (uint32_t)k, 3);
 		CHECK_EQ_INT(srtcp_protect(tx, p, &len, sizeof(p)), SRTP_OK);
 		len -= 14;
-		CHECK_EQ_INT(rd32(p + len), 0x80000001u);
+		CHECK_EQ_INT(get32(p + len), 0x80000001u);
 	}
 out:
 	srtp_ctx_free(tx);

@@ -33,6 +33,7 @@
 #include <srtp2/srtp.h> /* first: see media/srtp.h on srtp_protect */
 
 #include "media/srtp.h"
+#include "tests/bytes.h"
 #include "tests/test.h"
 
 #include <inttypes.h>
@@ -56,26 +57,6 @@ static void rnd_bytes(uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)rnd();
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /* ---- libsrtp2 sessions ---- */
@@ -293,15 +274,15 @@ static size_t rand_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc,
 	bool pad = pay > 0 && rnd() % 8 == 0;
 	p[0] = (uint8_t)(0x80 | (pad ? 0x20 : 0) | (ext >= 0 ? 0x10 : 0) | cc);
 	p[1] = (uint8_t)(rnd() & 0xff); /* marker and PT */
-	wr16(p + 2, seq);
-	wr32(p + 4, rnd());
-	wr32(p + 8, ssrc);
+	put16(p + 2, seq);
+	put32(p + 4, rnd());
+	put32(p + 8, ssrc);
 	size_t n = 12;
 	rnd_bytes(p + n, 4 * cc);
 	n += 4 * cc;
 	if (ext >= 0) {
-		wr16(p + n, (uint16_t)rnd());
-		wr16(p + n + 2, (uint16_t)ext);
+		put16(p + n, (uint16_t)rnd());
+		put16(p + n + 2, (uint16_t)ext);
 		rnd_bytes(p + n + 4, 4 * (size_t)ext);
 		n += 4 + 4 * (size_t)ext;
 	}
@@ -317,8 +298,8 @@ static size_t rand_rtcp(uint8_t *p, uint32_t ssrc)
 	size_t words = 1 + rnd() % 60;
 	p[0] = (uint8_t)(0x80 | (rnd() % 32));
 	p[1] = (uint8_t)(200 + rnd() % 5);
-	wr16(p + 2, (uint16_t)words);
-	wr32(p + 4, ssrc);
+	put16(p + 2, (uint16_t)words);
+	put32(p + 4, ssrc);
 	rnd_bytes(p + 8, 4 * words);
 	return 8 + 4 * words;
 }
@@ -686,8 +667,8 @@ static void srtcp_auth_only(enum srtp_suite s)
 		             srtp_err_status_ok);
 		const struct srtp_suite_info *si = srtp_suite_info(s);
 		size_t ix = si->aead ? bn - 4 : bn - si->rtcp_tag - 4;
-		CHECK_EQ_INT(rd32(b + ix), (uint32_t)(i + 1)); /* E=0 */
-		CHECK(memcmp(b, plain, n) == 0);               /* clear */
+		CHECK_EQ_INT(get32(b + ix), (uint32_t)(i + 1)); /* E=0 */
+		CHECK(memcmp(b, plain, n) == 0);                /* clear */
 		size_t bl = bn;
 		if (i % 5 == 4)
 			b[8] ^= 4;

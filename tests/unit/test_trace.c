@@ -10,6 +10,7 @@
 #include "trace/pcap.h"
 #include "trace/trace.h"
 
+#include "tests/bytes.h"
 #include "tests/test.h"
 
 #include <arpa/inet.h>
@@ -46,17 +47,6 @@ static uint32_t rd_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static void test_global_header(void)
@@ -120,7 +110,7 @@ static void test_udp4_record(void)
 static uint16_t l4_verify(const uint8_t *ip, bool v6, uint8_t proto)
 {
 	size_t iph = v6 ? 40 : 20, alen = v6 ? 16 : 4;
-	size_t l4 = v6 ? rd16(ip + 4) : (size_t)rd16(ip + 2) - 20;
+	size_t l4 = v6 ? get16(ip + 4) : (size_t)get16(ip + 2) - 20;
 	const uint8_t *a = ip + (v6 ? 8 : 12);
 	uint32_t sum = proto + (uint32_t)l4;
 	for (size_t i = 0; i < 2 * alen; i += 2)
@@ -148,17 +138,17 @@ static void test_udp6_record(void)
 	CHECK_EQ_INT(rd_le32(buf + 8), 14 + 40 + 8 + ml);
 	CHECK_EQ_INT(rd_le32(buf + 12), 14 + 40 + 8 + ml);
 	const uint8_t *e = buf + 16, *ip = e + 14, *u = ip + 40;
-	CHECK_EQ_INT(rd16(e + 12), 0x86dd);
-	CHECK_EQ_INT(rd32(ip), 0x60000000u);
-	CHECK_EQ_INT(rd16(ip + 4), 8 + ml); /* payload length */
+	CHECK_EQ_INT(get16(e + 12), 0x86dd);
+	CHECK_EQ_INT(get32(ip), 0x60000000u);
+	CHECK_EQ_INT(get16(ip + 4), 8 + ml); /* payload length */
 	CHECK_EQ_INT(ip[6], 17);
 	CHECK_EQ_INT(ip[7], 64);
 	CHECK(memcmp(ip + 8, &s.sin6_addr, 16) == 0);
 	CHECK(memcmp(ip + 24, &d.sin6_addr, 16) == 0);
-	CHECK_EQ_INT(rd16(u), 5061);
-	CHECK_EQ_INT(rd16(u + 2), 40000);
-	CHECK_EQ_INT(rd16(u + 4), 8 + ml);
-	CHECK(rd16(u + 6) != 0); /* mandatory over IPv6 */
+	CHECK_EQ_INT(get16(u), 5061);
+	CHECK_EQ_INT(get16(u + 2), 40000);
+	CHECK_EQ_INT(get16(u + 4), 8 + ml);
+	CHECK(get16(u + 6) != 0); /* mandatory over IPv6 */
 	CHECK_EQ_INT(l4_verify(ip, true, 17), 0);
 	CHECK(memcmp(u + 8, msg, ml) == 0);
 }
@@ -191,15 +181,15 @@ static void test_tcp_segments(void)
 		size_t frame = rd_le32(r + 8);
 		size_t pay = frame - 14 - 40;
 		CHECK_EQ_INT(pay, i == 0 ? PCAP_TCP_MSS : 65535 - PCAP_TCP_MSS);
-		CHECK_EQ_INT(rd16(ip + 2), 40 + pay); /* <= 65535 */
-		CHECK_EQ_INT(rd16(ip + 4), i == 0 ? 0xffff : 0);
+		CHECK_EQ_INT(get16(ip + 2), 40 + pay); /* <= 65535 */
+		CHECK_EQ_INT(get16(ip + 4), i == 0 ? 0xffff : 0);
 		CHECK_EQ_INT(ip[9], 6);
 		CHECK_EQ_INT(pcap_csum(ip, 20, 0), 0);
-		CHECK_EQ_INT(rd16(t), 37000);
-		CHECK_EQ_INT(rd16(t + 2), 5061);
-		CHECK_EQ_INT(rd32(t + 4),
+		CHECK_EQ_INT(get16(t), 37000);
+		CHECK_EQ_INT(get16(t + 2), 5061);
+		CHECK_EQ_INT(get32(t + 4),
 		             (uint32_t)(0xfffffff0u + (i ? PCAP_TCP_MSS : 0)));
-		CHECK_EQ_INT(rd32(t + 8), 1234);
+		CHECK_EQ_INT(get32(t + 8), 1234);
 		CHECK_EQ_INT(t[12], 0x50);
 		CHECK_EQ_INT(t[13], 0x18);
 		CHECK_EQ_INT(l4_verify(ip, false, 6), 0);
@@ -428,14 +418,14 @@ static void test_hep_vector(void)
 	n = hep_encode(buf, sizeof(buf), &m6);
 	/* 6 + 7 + 7 + 22 + 22 + 8 + 8 + 10 + 10 + 7 + 10 + 7 */
 	CHECK_EQ_INT(n, 124);
-	CHECK_EQ_INT(rd16(buf + 4), 124);
-	CHECK_EQ_INT(buf[6 + 6], 10);        /* AF_INET6 as HEP has it */
-	CHECK_EQ_INT(buf[13 + 6], 6);        /* TCP */
-	CHECK_EQ_INT(rd16(buf + 20 + 2), 5); /* IPv6 source chunk */
+	CHECK_EQ_INT(get16(buf + 4), 124);
+	CHECK_EQ_INT(buf[6 + 6], 10);         /* AF_INET6 as HEP has it */
+	CHECK_EQ_INT(buf[13 + 6], 6);         /* TCP */
+	CHECK_EQ_INT(get16(buf + 20 + 2), 5); /* IPv6 source chunk */
 	CHECK_EQ_INT(buf[20 + 6 + 15], 1);
-	CHECK_EQ_INT(rd16(buf + 42 + 2), 6);
+	CHECK_EQ_INT(get16(buf + 42 + 2), 6);
 	CHECK_EQ_INT(buf[42 + 6 + 15], 2);
-	CHECK_EQ_INT(rd16(buf + n - 7 + 2), 0x0f); /* the payload last */
+	CHECK_EQ_INT(get16(buf + n - 7 + 2), 0x0f); /* the payload last */
 	CHECK_EQ_INT(buf[n - 1], 'x');
 }
 
