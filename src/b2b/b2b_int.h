@@ -119,6 +119,15 @@ struct leg {
 	struct leg *mpeer;
 	bool retired; /* replaced by a transfer: only its end is awaited */
 	bool gone;    /* its dialog is over (BYE sent or received) */
+	/* NOTIFYs of a refer subscription on this leg (xfer.c): one in
+	 * flight, the next ones wait in order (LEG_NOTIFY_Q of them) */
+	bool notify_busy;
+	uint8_t notify_nq;
+	struct {
+		uint16_t status;
+		bool final;
+		char reason[48];
+	} notify_q[4];
 };
 
 enum xfer_kind {

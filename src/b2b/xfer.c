@@ -119,18 +119,77 @@ static const char *number_of_side(const struct call *c, const struct leg *l)
 	return l == c->a ? c->calling : c->called;
 }
 
-/* One NOTIFY of the refer subscription to the referrer (RFC 3515 2.4.4),
- * fire and forget. */
+static void notify_send(struct call *c, struct leg *r, uint16_t status,
+                        struct pl reason, bool final);
+
+/* The answer to a NOTIFY: the next one, if one waits, goes now. */
+static void on_notify_done(void *arg, struct sip_tx *tx, uint16_t status,
+                           const struct sip_msg *resp)
+{
+	struct leg *r = arg;
+	struct call *c = r->c;
+
+	(void)tx;
+	(void)resp;
+	if (status < 200)
+		return;
+	r->notify_busy = false;
+	if (r->notify_nq) {
+		char reason[sizeof(r->notify_q[0].reason)];
+		uint16_t st = r->notify_q[0].status;
+		bool fin = r->notify_q[0].final;
+		memcpy(reason, r->notify_q[0].reason, sizeof(reason));
+		r->notify_nq--;
+		memmove(&r->notify_q[0], &r->notify_q[1],
+		        r->notify_nq * sizeof(r->notify_q[0]));
+		notify_send(c, r, st, pl_make(reason, strlen(reason)), fin);
+	}
+	b2b_after(c->b);
+	b2b_call_unpend(c);
+}
+
+/* One NOTIFY of the refer subscription to the referrer (RFC 3515 2.4.4).
+ * One at a time per subscription: the next waits for the answer to the
+ * one before (back to back over TLS, a UA got the 180's NOTIFY before it
+ * had answered the 100's; over UDP they could cross). Each status goes,
+ * in order; should more wait than the queue holds, the newest
+ * provisional one replaces the one before it. The final one always goes,
+ * last. */
 static void notify(struct call *c, uint16_t status, struct pl reason,
                    bool final)
 {
 	struct xfer *xf = c->xf;
-	struct leg *r = xf->r;
+
+	if (xf->kind != XFER_REFER || xf->r_gone || xf->r->gone ||
+	    c->b->closing)
+		return;
+	notify_send(c, xf->r, status, reason, final);
+}
+
+static void notify_send(struct call *c, struct leg *r, uint16_t status,
+                        struct pl reason, bool final)
+{
 	char body[160], extra[160];
 	char *out = c->b->msg;
 
-	if (xf->kind != XFER_REFER || xf->r_gone || r->gone || c->b->closing)
+	if (r->gone || c->b->closing)
 		return;
+	if (r->notify_busy) {
+		size_t cap = sizeof(r->notify_q) / sizeof(r->notify_q[0]);
+		size_t k = r->notify_nq;
+		if (k && r->notify_q[k - 1].final)
+			return; /* nothing after the final one */
+		if (k == cap)
+			k--; /* the newest provisional one is replaced */
+		else
+			r->notify_nq++;
+		r->notify_q[k].status = status;
+		r->notify_q[k].final = final;
+		snprintf(r->notify_q[k].reason, sizeof(r->notify_q[k].reason),
+		         "%.*s", (int)(reason.l < 47 ? reason.l : 47),
+		         reason.p ? reason.p : "");
+		return;
+	}
 	if (!reason.l) {
 		const char *p = sip_reason_phrase(status);
 		reason = pl_make(p, strlen(p));
@@ -148,8 +207,14 @@ static void notify(struct call *c, uint16_t status, struct pl reason,
 	        c->b, r, PL("NOTIFY"), ++r->lcseq, NULL,
 	        pl_make(extra, (size_t)el), PL("message/sipfrag;version=2.0"),
 	        pl_make(body, (size_t)bl), out, B2B_MSG_MAX);
-	if (n)
-		b2b_leg_send(r, out, n, false, NULL, NULL, NULL);
+	if (!n)
+		return;
+	c->pending++; /* on_notify_done */
+	r->notify_busy = true;
+	if (b2b_leg_send(r, out, n, false, on_notify_done, r, NULL) != 0) {
+		r->notify_busy = false;
+		c->pending--;
+	}
 }
 
 static void on_retire(evutil_socket_t fd, short what, void *arg)

@@ -22,7 +22,9 @@
 # Calls 1, 2 and 4: 202 at once (call 4: on the new connection, nothing
 # else on it afterwards); the caller gets NOTIFYs (message/sipfrag,
 # Event: refer) "SIP/2.0 100 Trying", "SIP/2.0 180 Ringing" (active;
-# expires=60) and "SIP/2.0 200 OK" (terminated;reason=noresource); the new
+# expires=60) and "SIP/2.0 200 OK" (terminated;reason=noresource), one at
+# a time (call 1's caller answers the first NOTIFY 400 ms late: a NOTIFY
+# sent before that answer aborts its SIPp); the new
 # INVITE goes to ACS server "sip" with Request-URI = the URI inside
 # Refer-To's <> byte for byte, To = <that URI>, Referred-By byte-identical,
 # From <sip:+14255550102@sbc1.lab.test;user=phone>, Contact sbc1.lab.test,
