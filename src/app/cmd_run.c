@@ -18,6 +18,7 @@
 #include "media/srtp.h"
 #include "sip/msg/sip_decode.h"
 #include "sip/transp/transport.h"
+#include "sip/transp/tx_event.h"
 #include "sip/tx/sip_tx.h"
 #include "trace/trace.h"
 #include "trunk/options.h"
@@ -62,47 +63,21 @@ struct run {
 
 static void rearm(void *arg);
 
-static uint64_t mono_ms(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The transaction layer's send: over the connection it names. */
 static int tx_send(void *arg, const struct sip_tx_dest *dst, const char *buf,
                    size_t len)
 {
 	struct run *r = arg;
-	struct tp_addr a;
 
-	memset(&a, 0, sizeof(a));
-	a.conn = dst->conn;
-	a.udp_fd = -1;
-	if (!a.conn) {
-		memcpy(&a.addr, &dst->addr, sizeof(a.addr));
-		a.addrlen = dst->addrlen;
-		a.transport = SIP_TP_UDP;
-	}
-	return tp_send(r->tp, &a, buf, len);
+	return tx_event_send(r->tp, dst, buf, len);
 }
 
 /* One event-loop timer follows the transaction layer's next deadline. */
 static void rearm(void *arg)
 {
 	struct run *r = arg;
-	uint64_t next = sip_tx_next_deadline(r->tx);
 
-	if (next == SIP_TX_NEVER) {
-		event_del(r->tx_timer);
-		return;
-	}
-	uint64_t now = mono_ms(NULL);
-	uint64_t in = next > now ? next - now : 0;
-	struct timeval tv = {(time_t)(in / 1000), (long)(in % 1000) * 1000};
-	event_add(r->tx_timer, &tv);
+	tx_event_rearm(r->tx, r->tx_timer);
 }
 
 static void on_tx_timer(evutil_socket_t fd, short what, void *arg)
@@ -480,7 +455,7 @@ static bool server_ok(void *arg, const struct cfg_trunk *t, size_t i,
 		if (i >= n)
 			return true;
 		*active = h[i].status == TRUNK_ACTIVE;
-		return h[i].hold_until_ms <= mono_ms(NULL);
+		return h[i].hold_until_ms <= tx_event_now_ms(NULL);
 	}
 	return true;
 }
@@ -801,7 +776,8 @@ int cmd_run(int argc, char **argv)
 	txc.t2_ms = r.cfg->timers.t2_ms;
 	txc.t4_ms = r.cfg->timers.t4_ms;
 	txc.max_transactions = r.cfg->limits.max_transactions;
-	struct sip_tx_env txe = {.send = tx_send, .now_ms = mono_ms, .arg = &r};
+	struct sip_tx_env txe = {
+	        .send = tx_send, .now_ms = tx_event_now_ms, .arg = &r};
 	r.tx = sip_tx_layer_alloc(&txc, &txe);
 	r.tx_timer = event_new(r.base, -1, 0, on_tx_timer, &r);
 	if (!r.tx || !r.tx_timer) {

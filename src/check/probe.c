@@ -16,6 +16,7 @@
 
 #include "sip/transp/tls.h"
 #include "sip/transp/transport.h"
+#include "sip/transp/tx_event.h"
 #include "sip/tx/sip_tx.h"
 #include "trunk/pinger.h"
 #include "trunk/tls_conf.h"
@@ -637,12 +638,6 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static uint64_t mono_ms(void *arg)
-{
-	(void)arg;
-	return now_us() / 1000u;
-}
-
 __attribute__((format(printf, 2, 3))) static void add(struct psrv *s,
                                                       const char *fmt, ...)
 {
@@ -658,16 +653,7 @@ __attribute__((format(printf, 2, 3))) static void add(struct psrv *s,
 
 static void tx_rearm(struct probe *pr)
 {
-	uint64_t next = sip_tx_next_deadline(pr->tx);
-
-	if (next == SIP_TX_NEVER) {
-		event_del(pr->tx_timer);
-		return;
-	}
-	uint64_t now = mono_ms(NULL);
-	uint64_t in = next > now ? next - now : 0;
-	struct timeval tv = {(time_t)(in / 1000), (long)(in % 1000) * 1000};
-	event_add(pr->tx_timer, &tv);
+	tx_event_rearm(pr->tx, pr->tx_timer);
 }
 
 static void on_tx_timer(evutil_socket_t fd, short what, void *arg)
@@ -684,17 +670,8 @@ static int tx_send(void *arg, const struct sip_tx_dest *dst, const char *buf,
                    size_t len)
 {
 	struct probe *pr = arg;
-	struct tp_addr a;
 
-	memset(&a, 0, sizeof(a));
-	a.conn = dst->conn;
-	a.udp_fd = -1;
-	if (!a.conn) {
-		memcpy(&a.addr, &dst->addr, sizeof(a.addr));
-		a.addrlen = dst->addrlen;
-		a.transport = SIP_TP_UDP;
-	}
-	return tp_send(pr->tp, &a, buf, len);
+	return tx_event_send(pr->tp, dst, buf, len);
 }
 
 static void on_msg(void *arg, const struct tp_addr *src, struct sip_msg *m)
@@ -1315,7 +1292,7 @@ int probe_run(const struct tb_config *cfg, const struct probe_opts *o,
 	txc.t2_ms = cfg->timers.t2_ms;
 	txc.t4_ms = cfg->timers.t4_ms;
 	struct sip_tx_env txe = {
-	        .send = tx_send, .now_ms = mono_ms, .arg = &pr};
+	        .send = tx_send, .now_ms = tx_event_now_ms, .arg = &pr};
 	pr.tx = pr.tp ? sip_tx_layer_alloc(&txc, &txe) : NULL;
 	pr.tx_timer =
 	        pr.base ? event_new(pr.base, -1, 0, on_tx_timer, &pr) : NULL;

@@ -3,44 +3,10 @@
  * its fix. */
 #include "cfg/cfg.h"
 
+#include "tests/cfg_test.h"
 #include "tests/test.h"
 
 #include <string.h>
-
-static struct cfg_errors errs; /* large: not on the stack */
-
-/* 5 lines: a shutdown section starts on line 6 */
-#define HEAD                                                                   \
-	"identity: { fqdn: sbc1.contoso.com, certificate: a.pem, "             \
-	"private_key: a.key }\n"                                               \
-	"listen: [{ transport: tls, port: 5061 }]\n"                           \
-	"trunks:\n"                                                            \
-	"  acs:\n"                                                             \
-	"    profile: acs-direct-routing\n"
-
-static struct tb_config *load(const char *yaml)
-{
-	struct tb_config *c = NULL;
-	cfg_load_string("trunkbridge.yaml", yaml, strlen(yaml), &c, &errs);
-	return c;
-}
-
-static bool has(enum cfg_severity sev, const char *path, int line,
-                const char *want, const char *fix)
-{
-	char buf[1200];
-	for (size_t i = 0; i < errs.n; i++) {
-		const struct cfg_error *e = &errs.e[i];
-		if (e->severity != sev || strcmp(e->path, path) ||
-		    (line > 0 && e->line != line))
-			continue;
-		cfg_error_format(e, buf, sizeof(buf));
-		if (strstr(buf, want) && (!fix || strstr(e->fix, fix)))
-			return true;
-	}
-	cfg_errors_print(&errs, stderr);
-	return false;
-}
 
 static void test_defaults(void)
 {

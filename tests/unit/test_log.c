@@ -3,46 +3,13 @@
 #include "base/log.h"
 #include "cfg/cfg.h"
 
+#include "tests/cfg_test.h"
 #include "tests/test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct cfg_errors errs; /* large: not on the stack */
-
-#define HEAD                                                                   \
-	"identity: { fqdn: sbc1.contoso.com, certificate: a.pem, "             \
-	"private_key: a.key }\n"                                               \
-	"listen: [{ transport: tls, port: 5061 }]\n"                           \
-	"trunks:\n"                                                            \
-	"  acs:\n"                                                             \
-	"    profile: acs-direct-routing\n"
-
-static struct tb_config *load(const char *yaml)
-{
-	struct tb_config *c = NULL;
-	(void)cfg_load_string("trunkbridge.yaml", yaml, strlen(yaml), &c,
-	                      &errs);
-	return c;
-}
-
-static bool has_error(const char *path, int line, const char *want)
-{
-	char buf[1200];
-	for (size_t i = 0; i < errs.n; i++) {
-		const struct cfg_error *e = &errs.e[i];
-		if (e->severity != CFG_SEV_ERROR || strcmp(e->path, path) ||
-		    e->line != line)
-			continue;
-		cfg_error_format(e, buf, sizeof(buf));
-		if (strstr(buf, want))
-			return true;
-	}
-	cfg_errors_print(&errs, stderr);
-	return false;
-}
 
 static void test_cfg(void)
 {
@@ -71,13 +38,13 @@ static void test_cfg(void)
 	              "  level: verbose\n"
 	              "  modules: { sipp: debug }\n");
 	CHECK(c == NULL);
-	CHECK(has_error("log.level", 7, "verbose"));
-	CHECK(has_error("log.modules.sipp", 8, "sip"));
+	CHECK(has(CFG_SEV_ERROR, "log.level", 7, "verbose", NULL));
+	CHECK(has(CFG_SEV_ERROR, "log.modules.sipp", 8, "sip", NULL));
 	cfg_free(c);
 	c = load(HEAD "log:\n"
 	              "  modules: { b2b: loud }\n");
 	CHECK(c == NULL);
-	CHECK(has_error("log.modules.b2b", 7, "loud"));
+	CHECK(has(CFG_SEV_ERROR, "log.modules.b2b", 7, "loud", NULL));
 	cfg_free(c);
 }
 

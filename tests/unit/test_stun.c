@@ -7,6 +7,7 @@
  * ASan build catches any read past the end); writer overflow at every
  * capacity. */
 #include "media/stun.h"
+#include "tests/sockaddr.h"
 #include "tests/test.h"
 
 #include <arpa/inet.h>
@@ -71,26 +72,6 @@ static const uint8_t resp6[] = {
         0x17, 0x84, 0xc9, 0x7c, 0x82, 0x92, 0xc2, 0x75, 0xbf, 0xe3, 0xed, 0x41,
         /* FINGERPRINT */
         0x80, 0x28, 0x00, 0x04, 0xc8, 0xfb, 0x0b, 0x4c};
-
-static struct sockaddr_in sa4(const char *ip, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof(s));
-	s.sin_family = AF_INET;
-	s.sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s.sin_addr);
-	return s;
-}
-
-static struct sockaddr_in6 sa6(const char *ip, uint16_t port)
-{
-	struct sockaddr_in6 s;
-	memset(&s, 0, sizeof(s));
-	s.sin6_family = AF_INET6;
-	s.sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s.sin6_addr);
-	return s;
-}
 
 /* The check on an exact-size heap copy (ASan sees any overread). */
 static enum stun_err check_copy(const uint8_t *p, size_t n, const char *ufrag,

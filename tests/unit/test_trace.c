@@ -11,6 +11,7 @@
 #include "trace/trace.h"
 
 #include "tests/bytes.h"
+#include "tests/sockaddr.h"
 #include "tests/test.h"
 
 #include <arpa/inet.h>
@@ -22,26 +23,6 @@
 #include <unistd.h>
 
 static uint8_t buf[3 * 65536 + 4096];
-
-static struct sockaddr_in v4(const char *ip, uint16_t port)
-{
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof(s));
-	s.sin_family = AF_INET;
-	s.sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s.sin_addr);
-	return s;
-}
-
-static struct sockaddr_in6 v6(const char *ip, uint16_t port)
-{
-	struct sockaddr_in6 s;
-	memset(&s, 0, sizeof(s));
-	s.sin6_family = AF_INET6;
-	s.sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s.sin6_addr);
-	return s;
-}
 
 static uint32_t rd_le32(const uint8_t *p)
 {
@@ -66,7 +47,8 @@ static void test_global_header(void)
  * datagram). */
 static void test_udp4_record(void)
 {
-	struct sockaddr_in s = v4("127.0.0.2", 5060), d = v4("127.0.0.1", 5062);
+	struct sockaddr_in s = sa4("127.0.0.2", 5060),
+	                   d = sa4("127.0.0.1", 5062);
 	struct pcap_pkt p = {
 	        .src = (struct sockaddr *)&s,
 	        .dst = (struct sockaddr *)&d,
@@ -120,8 +102,8 @@ static uint16_t l4_verify(const uint8_t *ip, bool v6, uint8_t proto)
 
 static void test_udp6_record(void)
 {
-	struct sockaddr_in6 s = v6("2001:db8::1", 5061),
-	                    d = v6("2001:db8::2", 40000);
+	struct sockaddr_in6 s = sa6("2001:db8::1", 5061),
+	                    d = sa6("2001:db8::2", 40000);
 	const char *msg = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
 	size_t ml = strlen(msg);
 	struct pcap_pkt p = {
@@ -160,8 +142,8 @@ static void test_tcp_segments(void)
 	static char big[65535];
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)('a' + i % 26);
-	struct sockaddr_in s = v4("127.0.0.1", 37000),
-	                   d = v4("127.0.0.4", 5061);
+	struct sockaddr_in s = sa4("127.0.0.1", 37000),
+	                   d = sa4("127.0.0.4", 5061);
 	struct pcap_pkt p = {
 	        .src = (struct sockaddr *)&s,
 	        .dst = (struct sockaddr *)&d,
@@ -283,7 +265,8 @@ static void test_rotation(void)
 		return;
 	static char msg[10000];
 	memset(msg, 'x', sizeof(msg));
-	struct sockaddr_in s = v4("127.0.0.2", 5060), d = v4("127.0.0.1", 5062);
+	struct sockaddr_in s = sa4("127.0.0.2", 5060),
+	                   d = sa4("127.0.0.1", 5062);
 	struct pcap_pkt p = {
 	        .src = (struct sockaddr *)&s,
 	        .dst = (struct sockaddr *)&d,
@@ -351,7 +334,8 @@ static void test_unwritable(void)
 	CHECK(r != NULL);
 	if (!r)
 		return;
-	struct sockaddr_in s = v4("127.0.0.2", 5060), d = v4("127.0.0.1", 5062);
+	struct sockaddr_in s = sa4("127.0.0.2", 5060),
+	                   d = sa4("127.0.0.1", 5062);
 	struct pcap_pkt p = {
 	        .src = (struct sockaddr *)&s,
 	        .dst = (struct sockaddr *)&d,
@@ -372,7 +356,8 @@ static void test_unwritable(void)
 
 static void test_hep_vector(void)
 {
-	struct sockaddr_in s = v4("127.0.0.2", 5060), d = v4("127.0.0.1", 9999);
+	struct sockaddr_in s = sa4("127.0.0.2", 5060),
+	                   d = sa4("127.0.0.1", 9999);
 	struct hep_msg m = {
 	        .src = (struct sockaddr *)&s,
 	        .dst = (struct sockaddr *)&d,
@@ -406,7 +391,7 @@ static void test_hep_vector(void)
 	CHECK_EQ_INT(hep_encode(buf, sizeof(want) - 1, &m), 0);
 
 	/* IPv6, TCP, no password, no correlation */
-	struct sockaddr_in6 s6 = v6("::1", 5061), d6 = v6("::2", 9060);
+	struct sockaddr_in6 s6 = sa6("::1", 5061), d6 = sa6("::2", 9060);
 	struct hep_msg m6 = {
 	        .src = (struct sockaddr *)&s6,
 	        .dst = (struct sockaddr *)&d6,
@@ -475,8 +460,8 @@ static struct tb_config *load_trace(const char *d)
 static void tap(struct trace *t, bool sent, enum sip_transport tp,
                 const char *text)
 {
-	struct sockaddr_in l = v4("127.0.0.1", 5061),
-	                   r = v4("127.0.0.2", 40000);
+	struct sockaddr_in l = sa4("127.0.0.1", 5061),
+	                   r = sa4("127.0.0.2", 40000);
 	struct sip_hdr h[32];
 	struct sip_msg m;
 	sip_msg_init(&m, h, 32);
