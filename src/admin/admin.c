@@ -1,6 +1,7 @@
 /* admin.c: the admin HTTP endpoint (see admin.h). */
 #include "admin/admin.h"
 #include "b2b/b2b.h"
+#include "base/clock.h"
 #include "media/relay.h"
 #include "sip/transp/transport.h"
 #include "trace/trace.h"
@@ -31,13 +32,6 @@ struct admin {
 	bool draining;
 };
 
-static uint64_t now_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int64_t now_wall_ms(void)
 {
 	struct timespec ts;
@@ -62,7 +56,7 @@ static void iso_time(int64_t wall_ms, char *out, size_t cap)
 /* A monotonic time of the pingers on the wall clock. */
 static int64_t mono_to_wall(uint64_t mono_ms)
 {
-	uint64_t now = now_mono_ms();
+	uint64_t now = tb_mono_ms();
 	int64_t ago = now > mono_ms ? (int64_t)(now - mono_ms) : 0;
 	return now_wall_ms() - ago;
 }
@@ -186,7 +180,7 @@ static void on_status(struct admin *a, struct evhttp_request *req)
 	json_object_set_new(j, "started", json_string(t));
 	json_object_set_new(
 	        j, "uptime_s",
-	        json_integer((json_int_t)((now_mono_ms() - a->started_mono_ms) /
+	        json_integer((json_int_t)((tb_mono_ms() - a->started_mono_ms) /
 	                                  1000)));
 	json_object_set_new(j, "draining", json_boolean(a->draining));
 	json_t *cf = json_object();
@@ -624,7 +618,7 @@ static void on_metrics(struct admin *a, struct evhttp_request *req)
 	     "seconds since trunkbridge started");
 	evbuffer_add_printf(
 	        b, "trunkbridge_uptime_seconds %llu\n",
-	        (unsigned long long)((now_mono_ms() - a->started_mono_ms) /
+	        (unsigned long long)((tb_mono_ms() - a->started_mono_ms) /
 	                             1000));
 	metrics_trunks(a, b);
 	metrics_calls(a, b);
@@ -713,7 +707,7 @@ struct admin *admin_new(const struct admin_env *env, const struct cfg_admin *ac,
 	}
 	a->env = *env;
 	a->started_wall_ms = now_wall_ms();
-	a->started_mono_ms = now_mono_ms();
+	a->started_mono_ms = tb_mono_ms();
 	a->http = evhttp_new(env->base);
 	if (!a->http) {
 		snprintf(err, errlen, "out of memory");

@@ -8,6 +8,7 @@
  * reached or its answer cannot be read.
  */
 #include "app/cmds.h"
+#include "base/clock.h"
 #include "cfg/cfg.h"
 
 #include <errno.h>
@@ -28,13 +29,6 @@
 static const char usage_text[] =
         "usage: trunkbridge status [-c FILE | --url http://127.0.0.1:8080] "
         "[--token T]\n";
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "http://HOST:PORT[/...]" ("[v6]" for IPv6; port 80 when none). */
 static int parse_url(const char *url, char *host, size_t hcap, char *port,
@@ -78,7 +72,7 @@ static int parse_url(const char *url, char *host, size_t hcap, char *port,
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = ev};
-	int64_t left = deadline - mono_ms();
+	int64_t left = deadline - (int64_t)tb_mono_ms();
 	if (left <= 0)
 		return -1;
 	int rc = poll(&p, 1, (int)left);
@@ -91,7 +85,7 @@ static int http_get(const char *host, const char *port, const char *path,
                     size_t errlen)
 {
 	struct addrinfo hints, *ai = NULL;
-	int64_t deadline = mono_ms() + STATUS_TIMEOUT_MS;
+	int64_t deadline = (int64_t)tb_mono_ms() + STATUS_TIMEOUT_MS;
 	int fd = -1, rc;
 
 	memset(&hints, 0, sizeof(hints));

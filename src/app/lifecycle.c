@@ -1,6 +1,7 @@
 /* lifecycle.c: systemd notifications and the drain on SIGTERM (see
  * lifecycle.h for the order of things). */
 #include "app/lifecycle.h"
+#include "base/clock.h"
 
 #include "admin/admin.h"
 #include "app/sdnotify.h"
@@ -35,14 +36,6 @@ struct lifecycle {
 	uint64_t last_active;   /* calls in STATUS= last time */
 	uint32_t drain_ms, bye_wait_ms, retry_s;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct timeval tv_ms(uint64_t ms)
 {
@@ -152,7 +145,7 @@ static void finish(struct lifecycle *lc, const char *why, bool now)
 /* Is there anything left to wait for? */
 static void check(struct lifecycle *lc)
 {
-	uint64_t active = active_calls(lc), now = mono_ms();
+	uint64_t active = active_calls(lc), now = tb_mono_ms();
 
 	if (lc->phase != LIFE_DRAIN && lc->phase != LIFE_BYE)
 		return;
@@ -196,7 +189,7 @@ static void bye_now(struct lifecycle *lc, const char *why)
 	tb_log(n ? "warn" : "info", "drain_bye",
 	       "calls=%zu active=%llu bye_wait_ms=%u reason=\"%s\"", n,
 	       (unsigned long long)left, (unsigned)lc->bye_wait_ms, why);
-	lc->wait_until = mono_ms() + lc->bye_wait_ms;
+	lc->wait_until = tb_mono_ms() + lc->bye_wait_ms;
 	check(lc);
 }
 

@@ -1,5 +1,6 @@
 /* sdnotify.c: sd_notify(3) without libsystemd (see sdnotify.h). */
 #include "app/sdnotify.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -96,8 +97,5 @@ uint64_t tb_sd_watchdog_usec(void)
 
 uint64_t tb_sd_monotonic_usec(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return tb_mono_us();
 }

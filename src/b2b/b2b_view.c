@@ -3,6 +3,7 @@
  * per trunk, the media relay. Reads call.c's structures, never changes
  * them. */
 #include "b2b/b2b_int.h"
+#include "base/clock.h"
 #include "media/relay.h"
 
 #include <string.h>
@@ -120,17 +121,9 @@ bool b2b_trunk_outcomes(const struct b2b *b, const char *name,
 	return false;
 }
 
-static uint64_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
-
 void b2b_rate_count(struct b2b *b)
 {
-	uint64_t now = mono_s();
+	uint64_t now = tb_mono_ms() / 1000u;
 	size_t k = (size_t)(now % B2B_RATE_SECS);
 
 	if (b->rate.sec[k] != now) {
@@ -142,7 +135,7 @@ void b2b_rate_count(struct b2b *b)
 
 double b2b_call_rate(const struct b2b *b, unsigned *window_s)
 {
-	uint64_t now = mono_s(), sum = 0;
+	uint64_t now = tb_mono_ms() / 1000u, sum = 0;
 
 	*window_s = B2B_RATE_SECS;
 	if (!b)

@@ -19,6 +19,7 @@
  * the other: c=, o=, m= ports, a=rtcp, a=crypto, ICE lines are ours.
  */
 #include "b2b/b2b_int.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "media/relay.h"
 #include "media/sdp.h"
@@ -667,18 +668,11 @@ const char *b2b_media_cdr(struct call *c, char *out, size_t cap)
 
 /* ---- disconnect on idle RTP ---- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_idle_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct call *c = arg;
 	uint32_t idle = c->cfg->media.idle_timeout_ms;
-	int64_t now = mono_ms();
+	int64_t now = (int64_t)tb_mono_ms();
 
 	(void)fd;
 	(void)what;
@@ -724,7 +718,7 @@ void b2b_media_answered(struct call *c)
 	if (!b2b_media_on(c) || !(c->a->trunk->disconnect_on_idle_rtp ||
 	                          c->bl->trunk->disconnect_on_idle_rtp))
 		return;
-	c->media_seen_ms = mono_ms();
+	c->media_seen_ms = (int64_t)tb_mono_ms();
 	if (!c->media_timer)
 		c->media_timer = evtimer_new(c->b->env.base, on_idle_tick, c);
 	if (!c->media_timer)

@@ -13,6 +13,7 @@
  * (same profile, host and port), so OPTIONS goes where the handshake was.
  */
 #include "check/probe.h"
+#include "base/clock.h"
 
 #include "sip/transp/tls.h"
 #include "sip/transp/transport.h"
@@ -630,14 +631,6 @@ struct probe {
 	uint16_t our_port;
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 __attribute__((format(printf, 2, 3))) static void add(struct psrv *s,
                                                       const char *fmt, ...)
 {
@@ -783,7 +776,7 @@ static void next_step(struct psrv *s, enum probe_step st)
 
 static double ms_since(uint64_t t0)
 {
-	return (double)(now_us() - t0) / 1000.0;
+	return (double)(tb_mono_us() - t0) / 1000.0;
 }
 
 /* ---- TLS: what the peer sent (an OpenSSL message callback: observes) */
@@ -959,7 +952,7 @@ static void start_tcp(struct psrv *s)
 	char err[256];
 
 	err[0] = '\0';
-	s->t0_us = now_us();
+	s->t0_us = tb_mono_us();
 	/* bounded by the transport's connect timeout (the probe's); ours a
 	 * little later, so that the transport's reason comes first */
 	set_deadline(s, s->pr->o.timeout_ms + 200);
@@ -1009,7 +1002,7 @@ static void start_tls(struct psrv *s)
 		SSL_CTX_set_msg_callback_arg(ctx, s);
 	}
 	err[0] = '\0';
-	s->t0_us = now_us();
+	s->t0_us = tb_mono_us();
 	/* the transport allows connect + handshake: the handshake alone is
 	 * bounded here */
 	set_deadline(s, s->pr->o.timeout_ms + 200);
@@ -1078,7 +1071,7 @@ static void start_options(struct psrv *s)
 	s->one.servers = &s->t->servers[s->idx];
 	s->one.n_servers = 1;
 	s->one.options_interval_ms = 3600000u;
-	s->t0_us = now_us();
+	s->t0_us = tb_mono_us();
 	set_deadline(s, pr->o.timeout_ms);
 	s->pinger = pinger_new(&env, &s->one, s->tls);
 	if (!s->pinger)

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE /* recvmmsg, sendmmsg */
 
 #include "media/relay.h"
+#include "base/clock.h"
 #include "media/stun.h"
 
 #include <errno.h>
@@ -140,13 +141,6 @@ struct media_engine {
 };
 
 /* time */
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* now in RTP clock units of rate hz (mod 2^32, as RTP timestamps) */
 static uint32_t rtp_clock(int64_t us, uint32_t hz)
@@ -1032,7 +1026,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		int n = recvmmsg(fd, e->rx, e->batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break; /* EAGAIN: drained; an error: next time */
-		int64_t us = mono_us();
+		int64_t us = (int64_t)tb_mono_us();
 		uint32_t now_rtp = rtp_clock(us, m->hz);
 		for (unsigned i = 0; i < (unsigned)n; i++)
 			process(e, m, s, i, now_rtp, us / 1000);

@@ -1,5 +1,6 @@
 /* pinger.c: OPTIONS health checks per trunk server. */
 #include "trunk/pinger.h"
+#include "base/clock.h"
 
 #include "base/log.h"
 #include "sip/msg/sip_decode.h"
@@ -33,14 +34,6 @@ struct pinger {
 	enum trunk_status status;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void rand_hex(char *out, size_t nbytes)
 {
 	unsigned char r[16];
@@ -61,7 +54,7 @@ static void ping_done(struct ping *pg, uint16_t code, const char *reason,
                       uint32_t retry_after)
 {
 	struct pinger *p = pg->p;
-	uint64_t now = mono_ms();
+	uint64_t now = tb_mono_ms();
 	uint32_t rtt = (uint32_t)(now - pg->sent_ms);
 	struct server_health *h = &p->health[pg->idx];
 
@@ -190,7 +183,7 @@ static void start_ping(struct ping *pg, const struct sip_tx_dest *d)
 		ping_done(pg, 0, "internal error building OPTIONS", 0);
 		return;
 	}
-	pg->sent_ms = mono_ms();
+	pg->sent_ms = tb_mono_ms();
 	pg->tx = sip_tx_client_start(p->env.tx, d, buf, n, &m, on_response, pg);
 	if (!pg->tx) {
 		ping_done(pg, 0, "cannot start the OPTIONS transaction", 0);
@@ -250,7 +243,7 @@ static void ping_server(struct pinger *p, size_t i)
 	if (pg->in_flight)
 		return; /* still waiting for the previous one */
 	pg->in_flight = true;
-	pg->sent_ms = mono_ms();
+	pg->sent_ms = tb_mono_ms();
 	if (p->t->transport == CFG_TRANSPORT_UDP) {
 		pg->res = tp_resolve(p->env.tp, sv->host, sv->port,
 		                     on_udp_resolved, pg);

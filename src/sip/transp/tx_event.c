@@ -1,5 +1,6 @@
 /* tx_event.c: the transaction layer on a libevent loop (tx_event.h). */
 #include "sip/transp/tx_event.h"
+#include "base/clock.h"
 
 #include <string.h>
 #include <time.h>
@@ -36,9 +37,6 @@ void tx_event_rearm(struct sip_tx_layer *tx, struct event *timer)
 
 uint64_t tx_event_now_ms(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return tb_mono_ms();
 }
